@@ -1,0 +1,57 @@
+extension Workspace {
+    /// `GET /conversations/{id}` returns at most the 500 most recent parts; `total_count` tells the real number.
+    public static let partCap = 500
+
+    /// Ground truth a mirror must match: counts computed straight from the simulator's state.
+    public func groundTruth() -> JSON {
+        let partTotal = read { s in s.visibleConversations.reduce(0) { $0 + $1.partCount } }
+        return read { s in
+            var byRole: [String: Int] = [:], perTag: [String: Int] = [:], perSegment: [String: Int] = [:]
+            var perCompany: [String: Int] = [:]
+            var active = 0, notes = 0
+            for c in s.visibleContacts {
+                active += 1
+                byRole[c.role, default: 0] += 1
+                notes += c.noteIds.count
+                for t in c.tagIds { perTag[t, default: 0] += 1 }
+                for g in c.segmentIds { perSegment[g, default: 0] += 1 }
+                for co in c.companyIds { perCompany[co, default: 0] += 1 }
+            }
+            var byState: [String: Int] = [:], perAdmin: [String: [String: Int]] = [:], perTeamOpen: [String: Int] = [:]
+            var conversations = 0
+            for c in s.visibleConversations {
+                conversations += 1
+                byState[c.state, default: 0] += 1
+                let admin = c.adminAssigneeId ?? "unassigned"
+                perAdmin[admin, default: [:]][c.state, default: 0] += 1
+                if c.state == "open" { perTeamOpen[c.teamAssigneeId ?? "unassigned", default: 0] += 1 }
+            }
+            var companies = 0, companiesWithUsers = 0
+            var companiesPerTag: [String: Int] = [:], companiesPerSegment: [String: Int] = [:]
+            for co in s.visibleCompanies {
+                companies += 1
+                if (perCompany[co.id] ?? 0) > 0 { companiesWithUsers += 1 }
+                for t in co.tagIds { companiesPerTag[t, default: 0] += 1 }
+                for g in co.segmentIds { companiesPerSegment[g, default: 0] += 1 }
+            }
+            func counts(_ d: [String: Int]) -> JSON { .object(d.keys.sorted().map { ($0, .int(d[$0]!)) }) }
+            var truth: [(String, JSON)] = []
+            truth += [("contacts", .object([("total", .int(active)), ("user", .int(byRole["user"] ?? 0)), ("lead", .int(byRole["lead"] ?? 0))]))]
+            truth += [("companies", .object([("total", .int(companies)), ("with_users", .int(companiesWithUsers))]))]
+            truth += [("conversations", .object([("total", .int(conversations)), ("by_state", counts(byState))]))]
+            truth += [("conversation_parts", .int(partTotal))]
+            truth += [("truncated_conversations", .int(s.visibleConversations.filter { $0.partCount > Workspace.partCap }.count))]
+            truth += [("deleted_conversations", .int(s.conversations.filter { $0.deletedAt != nil }.count))]
+            truth += [("admins", .int(s.admins.count)), ("teams", .int(s.teams.count)), ("tags", .int(s.tags.count))]
+            truth += [("segments", .int(s.segments.count)), ("notes", .int(notes)), ("articles", .int(s.articles.count))]
+            truth += [("data_attributes", .object([("contact", .int(s.dataAttributes.filter { $0.model == "contact" }.count)), ("company", .int(s.dataAttributes.filter { $0.model == "company" }.count))]))]
+            truth += [("conversations_per_admin", .object(perAdmin.keys.sorted().map { ($0, counts(perAdmin[$0]!)) }))]
+            truth += [("open_conversations_per_team", counts(perTeamOpen))]
+            truth += [("contacts_per_tag", counts(perTag)), ("contacts_per_segment", counts(perSegment))]
+            truth += [("contacts_per_company", counts(perCompany))]
+            truth += [("companies_per_tag", counts(companiesPerTag)), ("companies_per_segment", counts(companiesPerSegment))]
+            truth += [("version", .int(s.version))]
+            return .object(truth)
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import Synchronization
+
+/// The live simulated workspace: seeded state behind a lock, plus the API's own bookkeeping
+/// (clock, scrolls, rate-limit windows, fault injection and call counters).
+public final class Workspace: Sendable {
+    public let options: SimulatorOptions
+    let state: Mutex<WorkspaceState>
+    let runtime: Mutex<Runtime>
+    let timezone: TimeZone
+    /// The workspace's app id, stable per seed.
+    public let appId: String
+
+    /// Mutable API bookkeeping, separate from the data so counting calls never waits on a big read.
+    struct Runtime {
+        var clockOffset = 0
+        var rateLimit: Int
+        var faultRate: Double
+        var searchIndexLag: Int
+        var window = RateWindow()
+        var scroll: OpenScroll?
+        var counters = CallCounters()
+        var faultRandom: SeededRandom
+        /// Faults queued through the control surface, served before any random draw.
+        var forcedFaults: [Fault] = []
+        var stallSeconds: Double
+        var userCounts: (version: Int, counts: [String: Int]) = (-1, [:])
+        var searchCache: [String: (version: Int, lagCutoff: Int, items: [SearchKey])] = [:]
+    }
+
+    struct RateWindow {
+        var start = 0
+        var used = 0
+    }
+
+    struct OpenScroll {
+        var param: String
+        var position: Int
+        var lastUsed: Int
+        var finished: Bool
+    }
+
+    /// What the simulator saw of its clients, for tests and benchmarks.
+    public struct CallCounters: Sendable {
+        public var calls = 0
+        public var byEndpoint: [String: Int] = [:]
+        public var rateLimited = 0
+        public var faults = 0
+        public var scrollConflicts = 0
+        public var unauthorized = 0
+    }
+
+    /// Sort key of a search hit: the sort field's value, then seq as tiebreak.
+    struct SearchKey: Comparable {
+        var value: Int
+        var seq: Int
+        static func < (a: SearchKey, b: SearchKey) -> Bool { (a.value, a.seq) < (b.value, b.seq) }
+    }
+
+    public init(options: SimulatorOptions) {
+        self.options = options
+        self.timezone = TimeZone(identifier: options.timezone) ?? TimeZone(secondsFromGMT: 0)!
+        self.appId = "sim" + hex(options.seed & 0xFFFFFF, width: 6)
+        self.state = Mutex(Generator(options: options).build())
+        self.runtime = Mutex(Runtime(rateLimit: options.rateLimit, faultRate: options.faultRate,
+                                     searchIndexLag: options.searchIndexLag,
+                                     faultRandom: SeededRandom(seed: options.seed, stream: 99),
+                                     stallSeconds: options.stallSeconds))
+    }
+
+    /// Simulator time: the wall clock plus any offset a test set through the control surface.
+    public func now() -> Int { Int(Date().timeIntervalSince1970) + runtime.withLock { $0.clockOffset } }
+
+    /// Reads the state under the lock; copy what you need out, render outside.
+    public func read<T: Sendable, E: Error>(_ body: (borrowing WorkspaceState) throws(E) -> T) throws(E) -> T {
+        try state.withLock { (s: inout WorkspaceState) throws(E) -> T in try body(s) }
+    }
+
+    /// Changes the state under the lock and bumps its version.
+    public func mutate<T: Sendable, E: Error>(_ body: (inout WorkspaceState) throws(E) -> T) throws(E) -> T {
+        try state.withLock { (s: inout WorkspaceState) throws(E) -> T in
+            let result = try body(&s)
+            s.version += 1
+            return result
+        }
+    }
+
+    /// Active contacts per company, recomputed only after a mutation.
+    func userCounts() -> [String: Int] {
+        let version = state.withLock { $0.version }
+        if let cached = runtime.withLock({ $0.userCounts.version == version ? $0.userCounts.counts : nil }) { return cached }
+        let counts = state.withLock { $0.userCounts() }
+        runtime.withLock { $0.userCounts = (version, counts) }
+        return counts
+    }
+
+    func renderer() -> Renderer {
+        let counts = userCounts()
+        return state.withLock { Renderer(state: $0, userCounts: counts, appId: appId) }
+    }
+}
+
+// MARK: - Rate limiting and faults
+
+extension Workspace {
+    /// The outcome of admitting one call against the 10-second window.
+    public struct Admission: Sendable {
+        public var allowed: Bool
+        public var limit: Int
+        public var remaining: Int
+        public var reset: Int
+    }
+
+    /// Intercom enforces its per-minute limit in 10-second windows of a sixth each.
+    static let windowSeconds = 10
+
+    /// Counts one authenticated call against the current window.
+    public func admit() -> Admission {
+        let now = self.now()
+        return runtime.withLock { r in
+            // With the limit off, headers still advertise a generous budget, as a quiet workspace would.
+            let perMinute = r.rateLimit > 0 ? r.rateLimit : 1_000_000
+            let perWindow = max(1, perMinute / 6)
+            let windowStart = now - now % Workspace.windowSeconds
+            if r.window.start != windowStart { r.window = RateWindow(start: windowStart, used: 0) }
+            let reset = windowStart + Workspace.windowSeconds
+            guard r.rateLimit == 0 || r.window.used < perWindow else {
+                r.counters.rateLimited += 1
+                return Admission(allowed: false, limit: perWindow, remaining: 0, reset: reset)
+            }
+            r.window.used += 1
+            // Limit and Remaining are both per window, as Intercom reports them, so clients can divide one by the other.
+            return Admission(allowed: true, limit: perWindow, remaining: max(0, perWindow - r.window.used), reset: reset)
+        }
+    }
+
+    /// One of the failures the real API produces under load.
+    public enum Fault: String, Sendable, CaseIterable {
+        case internalError = "internal_error", badGatewayHTML = "bad_gateway_html", unavailable, truncatedBody = "truncated_body", stall
+    }
+
+    /// Draws whether this call fails, at the configured fault rate.
+    public func drawFault() -> Fault? {
+        runtime.withLock { r in
+            if !r.forcedFaults.isEmpty {
+                r.counters.faults += 1
+                return r.forcedFaults.removeFirst()
+            }
+            guard r.faultRate > 0, r.faultRandom.chance(r.faultRate) else { return nil }
+            r.counters.faults += 1
+            return r.faultRandom.pick(Fault.allCases)
+        }
+    }
+
+    /// How long a stall fault hangs.
+    var stallSeconds: Double { runtime.withLock { $0.stallSeconds } }
+
+    /// Records a call for the counters the control surface reports.
+    public func count(endpoint: String, status: Int) {
+        runtime.withLock { r in
+            r.counters.calls += 1
+            r.counters.byEndpoint[endpoint, default: 0] += 1
+            if status == 401 { r.counters.unauthorized += 1 }
+        }
+    }
+
+    public var counters: CallCounters { runtime.withLock { $0.counters } }
+}
+
+// MARK: - Scroll
+
+extension Workspace {
+    /// Scroll pages hold 50 companies.
+    static let scrollPageSize = 50
+
+    /// The next scroll page: one open scroll per app, expiring after idling, ending with an empty page.
+    func scroll(param: String?) throws(SimulatorError) -> (ids: [String], param: String) {
+        let now = self.now()
+        let expiry = options.scrollExpiry
+        let ids = state.withLock { $0.visibleCompanies.map(\.id) }
+        return try runtime.withLock { (r: inout Runtime) throws(SimulatorError) -> (ids: [String], param: String) in
+            if let open = r.scroll, now - open.lastUsed > expiry || open.finished { r.scroll = nil }
+            guard let param, !param.isEmpty else {
+                if r.scroll != nil {
+                    r.counters.scrollConflicts += 1
+                    throw .badRequest("scroll already exists for this workspace, please use the scroll_param of the existing scroll",
+                                      code: "scroll_exists")
+                }
+                let newParam = UUID().uuidString.lowercased()
+                let page = Array(ids.prefix(Workspace.scrollPageSize))
+                r.scroll = OpenScroll(param: newParam, position: page.count, lastUsed: now, finished: page.isEmpty)
+                return (page, newParam)
+            }
+            guard var open = r.scroll, open.param == param else {
+                throw SimulatorError(status: 404, code: "not_found", message: "scroll_param not found or expired, please start a new scroll")
+            }
+            let page = Array(ids.dropFirst(open.position).prefix(Workspace.scrollPageSize))
+            open.position += page.count
+            open.lastUsed = now
+            open.finished = page.isEmpty
+            r.scroll = open
+            return (page, param)
+        }
+    }
+
+    /// A 500 during a scroll kills it: Intercom cannot resume a scroll after a network error.
+    func abandonScroll() { runtime.withLock { $0.scroll = nil } }
+}
