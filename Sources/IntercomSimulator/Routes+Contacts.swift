@@ -15,16 +15,11 @@ extension IntercomRoutes {
             // A cursor in the query string is ignored, as Intercom ignores it: the caller gets page 1 again.
             let page = try workspace.search(.contacts, body: body)
             let r = workspace.renderer()
-            var pages: [(String, JSON)] = [("type", .string("pages"))]
-            if let next = page.next {
-                pages.append(("next", .object([("page", .int(2)), ("starting_after", .string(next))])))
-            }
-            pages += [("page", .int(1)), ("per_page", .int(page.perPage)),
-                      ("total_pages", .int((page.total + page.perPage - 1) / page.perPage))]
             return Response.json(.object([
                 ("type", .string("list")),
                 ("data", .array(page.ids.compactMap { r.state.contact($0).map(r.contact) })),
-                ("total_count", .int(page.total)), ("pages", .object(pages)),
+                ("total_count", .int(page.total)),
+                ("pages", Self.cursorPages(page: page.number, perPage: page.perPage, total: page.total, next: page.next)),
             ]))
         }
         group.get("/contacts/:id") { _, context in

@@ -14,16 +14,11 @@ extension IntercomRoutes {
             let body = try await request.jsonBody()
             let page = try workspace.search(.conversations, body: body)
             let r = workspace.renderer()
-            var pages: [(String, JSON)] = [("type", .string("pages"))]
-            if let next = page.next {
-                pages.append(("next", .object([("page", .int(2)), ("starting_after", .string(next))])))
-            }
-            pages += [("page", .int(1)), ("per_page", .int(page.perPage)),
-                      ("total_pages", .int((page.total + page.perPage - 1) / page.perPage))]
             return Response.json(.object([
                 ("type", .string("conversation.list")),
                 ("conversations", .array(page.ids.compactMap { r.state.conversation($0).map { r.conversation($0) } })),
-                ("total_count", .int(page.total)), ("pages", .object(pages)),
+                ("total_count", .int(page.total)),
+                ("pages", Self.cursorPages(page: page.number, perPage: page.perPage, total: page.total, next: page.next)),
             ]))
         }
         group.get("/conversations/deleted") { request, _ in

@@ -19,7 +19,7 @@ struct IntercomRoutes<Context: RequestContext> {
         // The simulator keeps no admin activity log; it answers with an empty list rather than a 404.
         group.get("/admins/activity_logs") { _, _ in
             Response.json(.object([("type", .string("activity_log.list")),
-                                   ("pages", .object([("type", .string("pages")), ("page", .int(1)), ("per_page", .int(20)), ("total_pages", .int(0))])),
+                                   ("pages", Self.cursorPages(page: 1, perPage: 20, total: 0, next: nil)),
                                    ("activity_logs", .array([]))]))
         }
         group.get("/admins/:id") { _, context in
@@ -146,6 +146,14 @@ struct IntercomRoutes<Context: RequestContext> {
         ]))
     }
 
+    /// Intercom's cursor `pages` object; `next` is absent on the last page.
+    static func cursorPages(page: Int, perPage: Int, total: Int, next: String?) -> JSON {
+        var pages: [(String, JSON)] = [("type", .string("pages"))]
+        if let next { pages.append(("next", .object([("page", .int(page + 1)), ("starting_after", .string(next))]))) }
+        pages += [("page", .int(page)), ("per_page", .int(perPage)), ("total_pages", .int((total + perPage - 1) / perPage))]
+        return .object(pages)
+    }
+
     /// Cursor pagination over seq-ordered records: `starting_after` is an opaque position.
     func cursorPage(_ request: Request, seqs: [Int], perPage: Int, render: ([Int]) -> [JSON], listType: String, key: String) throws -> Response {
         var start = 0
@@ -159,14 +167,9 @@ struct IntercomRoutes<Context: RequestContext> {
             start = low
         }
         let page = Array(seqs[min(start, seqs.count)..<min(start + perPage, seqs.count)])
-        var pages: [(String, JSON)] = [("type", .string("pages"))]
-        if start + perPage < seqs.count, let last = page.last {
-            pages.append(("next", .object([("page", .int(start / perPage + 2)),
-                                           ("starting_after", .string(Data("seq:\(last)".utf8).base64EncodedString()))])))
-        }
-        pages += [("page", .int(start / perPage + 1)), ("per_page", .int(perPage)),
-                  ("total_pages", .int((seqs.count + perPage - 1) / perPage))]
+        let next = start + perPage < seqs.count ? page.last.map { Data("seq:\($0)".utf8).base64EncodedString() } : nil
+        let pages = Self.cursorPages(page: start / perPage + 1, perPage: perPage, total: seqs.count, next: next)
         return .json(.object([("type", .string(listType)), (key, .array(render(page))), ("total_count", .int(seqs.count)),
-                              ("pages", .object(pages))]))
+                              ("pages", pages)]))
     }
 }

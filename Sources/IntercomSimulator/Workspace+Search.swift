@@ -11,6 +11,8 @@ extension Workspace {
         var total: Int
         var next: String?
         var perPage: Int
+        /// 1-based page number of this page.
+        var number: Int
     }
 
     /// 150 is Intercom's per_page maximum for search.
@@ -80,7 +82,7 @@ extension Workspace {
             pageKeys.map { model == .contacts ? s.contacts[$0.seq].id : s.conversations[$0.seq].id }
         }
         let next = start + perPage < keys.count ? pageKeys.last.map(Workspace.encodeCursor) : nil
-        return SearchPage(ids: ids, total: keys.count, next: next, perPage: perPage)
+        return SearchPage(ids: ids, total: keys.count, next: next, perPage: perPage, number: start / perPage + 1)
     }
 
     static func sortValue(_ value: FieldValue) -> Int {

@@ -147,3 +147,20 @@ import Testing
         }
     }
 }
+
+extension PaginationTrapTests {
+    @Test func searchPagesReportTheirPageNumber() async throws {
+        try await withSimulator { sim, _ in
+            let query: JSON = .object([("field", .string("created_at")), ("operator", .string(">")), ("value", .int(0))])
+            let first = try await sim.post("/contacts/search", .object([("query", query), ("pagination", .object([("per_page", .int(100))]))])).json()
+            #expect(first["pages"]?["page"] == .int(1))
+            let cursor = try first.require("pages.next.starting_after")
+            let second = try await sim.post("/contacts/search", .object([
+                ("query", query), ("pagination", .object([("per_page", .int(100)), ("starting_after", cursor)])),
+            ])).json()
+            #expect(second["pages"]?["page"] == .int(2))
+            #expect(second["pages"]?["next"]?["page"] == .int(3))
+            #expect(second["pages"]?["total_pages"] == .int(4))
+        }
+    }
+}
