@@ -35,6 +35,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "IntercomAPI",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntercomAPITests",
+            dependencies: ["IntercomAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "IntercomSimulator",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
