@@ -1,3 +1,4 @@
+import IntercomAPI
 import Foundation
 
 /// Builds a seeded workspace: realistic and nasty data, the same for the same seed.

@@ -1,3 +1,4 @@
+import IntercomAPI
 /// A teammate of the simulated workspace.
 public struct SimAdmin: Sendable {
     public var id: String

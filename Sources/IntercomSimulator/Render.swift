@@ -1,3 +1,4 @@
+import IntercomAPI
 /// Renders simulator records in Intercom 2.16's JSON shapes.
 struct Renderer {
     let state: WorkspaceState

@@ -1,3 +1,4 @@
+import IntercomAPI
 import Foundation
 
 /// A client mistake Intercom answers with an `error.list`.

@@ -1,3 +1,4 @@
+import IntercomAPI
 import Foundation
 
 /// SplitMix64: tiny, fast and fully determined by its seed, so a seed always yields the same workspace.

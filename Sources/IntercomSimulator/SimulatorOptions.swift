@@ -1,3 +1,4 @@
+import IntercomAPI
 /// How a simulated workspace is seeded and how its API misbehaves.
 public struct SimulatorOptions: Sendable {
     public var seed: UInt64 = 1

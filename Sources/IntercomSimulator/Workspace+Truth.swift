@@ -1,3 +1,4 @@
+import IntercomAPI
 extension Workspace {
     /// `GET /conversations/{id}` returns at most the 500 most recent parts; `total_count` tells the real number.
     public static let partCap = 500

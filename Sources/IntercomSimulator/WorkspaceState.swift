@@ -1,3 +1,4 @@
+import IntercomAPI
 /// Everything the simulated workspace holds; mutated only under the workspace's lock.
 public struct WorkspaceState: Sendable {
     public var admins: [SimAdmin] = []

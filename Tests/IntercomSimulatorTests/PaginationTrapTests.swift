@@ -1,3 +1,4 @@
+import IntercomAPI
 import IntercomSimulator
 import NIOHTTP1
 import Testing

@@ -1,3 +1,4 @@
+import IntercomAPI
 import Foundation
 import IntercomSimulator
 import NIOHTTP1

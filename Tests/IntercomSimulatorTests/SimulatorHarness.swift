@@ -1,3 +1,4 @@
+import IntercomAPI
 import AsyncHTTPClient
 import Hummingbird
 import HummingbirdTesting

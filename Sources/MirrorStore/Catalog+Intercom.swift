@@ -1,0 +1,170 @@
+import IntercomAPI
+/// A column read from the item at `path` (defaulting to the column's own name).
+private func col(_ name: String, _ kind: ColumnKind, _ path: String...) -> ColumnSpec {
+    ColumnSpec(name, kind, .path(path.isEmpty ? [name] : path))
+}
+
+/// Every mirrored table of the Intercom workspace: migrations, the normalizer and the read API all read this.
+public enum Catalog {
+    /// Tables in creation order: owners before the children that reference them.
+    public static let tables: [TableSpec] = [
+        TableSpec("admins", children: [ChildSpec("admin_teams", from: ["team_ids"], owner: "admin_id")], columns: [
+            col("id", .id), col("type", .text), col("name", .text), col("email", .text), col("job_title", .text),
+            col("away_mode_enabled", .boolean), col("away_mode_reassign", .boolean), col("has_inbox_seat", .boolean),
+            col("avatar_image_url", .text, "avatar", "image_url"),
+        ]),
+        // An admin's team ids: kept only to cross-check team_admins, which comes from the teams list.
+        TableSpec("admin_teams", key: ["admin_id", "team_id"], raw: false, columns: [
+            ColumnSpec("admin_id", .id, .owner), ColumnSpec("team_id", .id, .element),
+        ]),
+        TableSpec("teams", children: [ChildSpec("team_admins", from: ["admin_ids"], owner: "team_id")], columns: [
+            col("id", .id), col("type", .text), col("name", .text),
+        ]),
+        TableSpec("team_admins", key: ["team_id", "admin_id"], raw: false, indexes: [["admin_id"]], columns: [
+            ColumnSpec("team_id", .id, .owner), ColumnSpec("admin_id", .id, .element),
+        ]),
+        TableSpec("tags", columns: [col("id", .id), col("type", .text), col("name", .text)]),
+        TableSpec("segments", columns: [
+            col("id", .id), col("type", .text), col("name", .text), col("person_type", .text),
+            col("created_at", .timestamp), col("updated_at", .timestamp), col("count", .integer),
+        ]),
+        TableSpec("contacts", children: [
+            ChildSpec("contact_tags", from: ["tags", "data"], owner: "contact_id", hasMore: ["tags", "has_more"],
+                      fullList: ("/contacts/{id}/tags", "data")),
+            ChildSpec("contact_companies", from: ["companies", "data"], owner: "contact_id", hasMore: ["companies", "has_more"],
+                      fullList: ("/contacts/{id}/companies", "data")),
+            ChildSpec("contact_social_profiles", from: ["social_profiles", "data"], owner: "contact_id"),
+        ], indexes: [["role"], ["email"], ["updated_at"], ["external_id"]], columns: [
+            col("id", .id), col("type", .text), col("workspace_id", .text), col("external_id", .text), col("role", .text),
+            col("email", .text), col("email_domain", .text), col("phone", .text), col("name", .text), col("owner_id", .id),
+            col("has_hard_bounced", .boolean), col("marked_email_as_spam", .boolean), col("unsubscribed_from_emails", .boolean),
+            col("created_at", .timestamp), col("updated_at", .timestamp), col("signed_up_at", .timestamp),
+            col("last_seen_at", .timestamp), col("last_replied_at", .timestamp), col("last_contacted_at", .timestamp),
+            col("last_email_opened_at", .timestamp), col("last_email_clicked_at", .timestamp),
+            col("language_override", .text), col("browser", .text), col("browser_version", .text),
+            col("browser_language", .text), col("os", .text),
+            col("android_app_name", .text), col("android_app_version", .text), col("android_device", .text),
+            col("android_os_version", .text), col("android_sdk_version", .text), col("android_last_seen_at", .timestamp),
+            col("ios_app_name", .text), col("ios_app_version", .text), col("ios_device", .text), col("ios_os_version", .text),
+            col("ios_sdk_version", .text), col("ios_last_seen_at", .timestamp),
+            col("avatar_image_url", .text, "avatar", "image_url"),
+            col("location_country", .text, "location", "country"), col("location_region", .text, "location", "region"),
+            col("location_city", .text, "location", "city"),
+            col("location_country_code", .text, "location", "country_code"),
+            col("location_continent_code", .text, "location", "continent_code"),
+            col("tags_total_count", .integer, "tags", "total_count"),
+            col("companies_total_count", .integer, "companies", "total_count"),
+            col("notes_total_count", .integer, "notes", "total_count"),
+            col("custom_attributes", .json),
+        ]),
+        TableSpec("contact_tags", key: ["contact_id", "tag_id"], raw: false, indexes: [["tag_id"]], columns: [
+            ColumnSpec("contact_id", .id, .owner), col("tag_id", .id, "id"),
+        ]),
+        TableSpec("contact_companies", key: ["contact_id", "company_id"], raw: false, indexes: [["company_id"]], columns: [
+            ColumnSpec("contact_id", .id, .owner), col("company_id", .id, "id"),
+        ]),
+        TableSpec("contact_segments", key: ["contact_id", "segment_id"], raw: false, indexes: [["segment_id"]], columns: [
+            ColumnSpec("contact_id", .id, .owner), col("segment_id", .id, "id"),
+        ]),
+        TableSpec("contact_social_profiles", key: ["contact_id", "url"], raw: false, columns: [
+            ColumnSpec("contact_id", .id, .owner), col("url", .text), col("name", .text),
+        ]),
+        TableSpec("notes", indexes: [["contact_id"]], columns: [
+            col("id", .id), col("type", .text), col("contact_id", .id, "contact", "id"), col("author_id", .id, "author", "id"),
+            col("body", .text), col("created_at", .timestamp),
+        ]),
+        TableSpec("companies", children: [
+            ChildSpec("company_tags", from: ["tags", "tags"], owner: "company_id"),
+            ChildSpec("company_segments", from: ["segments", "segments"], owner: "company_id"),
+        ], indexes: [["company_id"], ["updated_at"]], columns: [
+            col("id", .id), col("type", .text), col("company_id", .text), col("app_id", .text), col("name", .text),
+            col("remote_created_at", .timestamp), col("created_at", .timestamp), col("updated_at", .timestamp),
+            col("last_request_at", .timestamp), col("monthly_spend", .real), col("session_count", .integer),
+            col("user_count", .integer), col("size", .integer), col("website", .text), col("industry", .text),
+            col("plan_id", .id, "plan", "id"), col("plan_name", .text, "plan", "name"),
+            col("custom_attributes", .json),
+        ]),
+        TableSpec("company_tags", key: ["company_id", "tag_id"], raw: false, indexes: [["tag_id"]], columns: [
+            ColumnSpec("company_id", .id, .owner), col("tag_id", .id, "id"),
+        ]),
+        TableSpec("company_segments", key: ["company_id", "segment_id"], raw: false, indexes: [["segment_id"]], columns: [
+            ColumnSpec("company_id", .id, .owner), col("segment_id", .id, "id"),
+        ]),
+        TableSpec("conversations", children: [
+            ChildSpec("conversation_tags", from: ["tags", "tags"], owner: "conversation_id"),
+            ChildSpec("conversation_contacts", from: ["contacts", "contacts"], owner: "conversation_id"),
+            ChildSpec("conversation_attachments", from: ["source", "attachments"], owner: "conversation_id"),
+            ChildSpec("conversation_parts", from: ["conversation_parts", "conversation_parts"], owner: "conversation_id",
+                      replaces: false),
+        ], indexes: [["state"], ["admin_assignee_id"], ["team_assignee_id"], ["updated_at"]], columns: [
+            col("id", .id), col("type", .text), col("title", .text), col("created_at", .timestamp),
+            col("updated_at", .timestamp), col("waiting_since", .timestamp), col("snoozed_until", .timestamp),
+            col("state", .text), col("open", .boolean), col("read", .boolean), col("priority", .text),
+            col("admin_assignee_id", .assignee), col("team_assignee_id", .assignee),
+            col("company_id", .id, "company", "id"),
+            col("source_type", .text, "source", "type"), col("source_id", .id, "source", "id"),
+            col("source_delivered_as", .text, "source", "delivered_as"), col("source_subject", .text, "source", "subject"),
+            col("source_body", .text, "source", "body"), col("source_url", .text, "source", "url"),
+            col("source_author_type", .text, "source", "author", "type"), col("source_author_id", .id, "source", "author", "id"),
+            col("source_author_name", .text, "source", "author", "name"),
+            col("source_author_email", .text, "source", "author", "email"),
+            col("parts_total_count", .integer, "conversation_parts", "total_count"),
+            ColumnSpec("parts_truncated", .boolean, .computed),
+            col("custom_attributes", .json), col("statistics", .json), col("sla_applied", .json),
+            col("conversation_rating", .json),
+        ]),
+        TableSpec("conversation_tags", key: ["conversation_id", "tag_id"], raw: false, indexes: [["tag_id"]], columns: [
+            ColumnSpec("conversation_id", .id, .owner), col("tag_id", .id, "id"),
+        ]),
+        TableSpec("conversation_contacts", key: ["conversation_id", "contact_id"], raw: false, indexes: [["contact_id"]], columns: [
+            ColumnSpec("conversation_id", .id, .owner), col("contact_id", .id, "id"),
+        ]),
+        TableSpec("conversation_attachments", key: ["conversation_id", "url"], raw: false, columns: [
+            ColumnSpec("conversation_id", .id, .owner), col("url", .text), col("name", .text), col("type", .text),
+            col("content_type", .text), col("filesize", .integer), col("width", .integer), col("height", .integer),
+        ]),
+        TableSpec("conversation_parts", children: [
+            ChildSpec("conversation_part_attachments", from: ["attachments"], owner: "part_id"),
+        ], indexes: [["conversation_id", "created_at"]], columns: [
+            col("id", .id), ColumnSpec("conversation_id", .id, .owner), col("type", .text), col("part_type", .text),
+            col("body", .text), col("created_at", .timestamp), col("updated_at", .timestamp), col("notified_at", .timestamp),
+            col("assigned_to_type", .text, "assigned_to", "type"), col("assigned_to_id", .id, "assigned_to", "id"),
+            col("author_type", .text, "author", "type"), col("author_id", .id, "author", "id"),
+            col("author_name", .text, "author", "name"), col("author_email", .text, "author", "email"),
+            col("external_id", .text), col("redacted", .boolean),
+        ]),
+        TableSpec("conversation_part_attachments", key: ["part_id", "url"], raw: false, columns: [
+            ColumnSpec("part_id", .id, .owner), col("url", .text), col("name", .text), col("type", .text),
+            col("content_type", .text), col("filesize", .integer), col("width", .integer), col("height", .integer),
+        ]),
+        TableSpec("data_attributes", columns: [
+            ColumnSpec("id", .id, .joined([["model"], ["full_name"]])), col("intercom_id", .id, "id"), col("type", .text),
+            col("model", .text), col("name", .text), col("full_name", .text), col("label", .text), col("description", .text),
+            col("data_type", .text), col("custom", .boolean), col("archived", .boolean), col("api_writable", .boolean),
+            col("ui_writable", .boolean), col("messenger_writable", .boolean),
+        ]),
+        TableSpec("event_summaries", indexes: [["contact_id"]], columns: [
+            ColumnSpec("id", .id, .joined([["contact_id"], ["name"]])), col("contact_id", .id), col("name", .text),
+            col("first", .timestamp), col("last", .timestamp), col("count", .integer), col("description", .text),
+        ]),
+        TableSpec("articles", columns: [
+            col("id", .id), col("type", .text), col("workspace_id", .text), col("title", .text), col("description", .text),
+            col("body", .text), col("author_id", .id), col("state", .text), col("created_at", .timestamp),
+            col("updated_at", .timestamp), col("url", .text), col("default_locale", .text),
+        ]),
+    ]
+
+    /// The table named `name`; the catalog is static, so a wrong name is a programming error.
+    public static func table(_ name: String) -> TableSpec {
+        guard let table = tables.first(where: { $0.name == name }) else { preconditionFailure("no table \(name) in the catalog") }
+        return table
+    }
+
+    /// The child tables of `table`, recursively (parts own part attachments).
+    public static func descendants(of table: TableSpec) -> [(ChildSpec, TableSpec)] {
+        table.children.flatMap { child in
+            let spec = Catalog.table(child.table)
+            return [(child, spec)] + descendants(of: spec)
+        }
+    }
+}

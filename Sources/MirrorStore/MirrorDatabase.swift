@@ -1,0 +1,61 @@
+import GRDB
+import IntercomAPI
+
+/// Owns the mirror's one `DatabasePool` (WAL: readers never wait for the sync's writes) and its migrations.
+public final class MirrorDatabase: Sendable {
+    public let pool: DatabasePool
+
+    /// Opens (creating if needed) the mirror at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // NORMAL is durable across process crashes in WAL mode; only an OS crash may drop the last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(pool)
+        try pool.write { db in try Self.addMissingColumns(db) }
+    }
+
+    /// A column added to the catalog after a database was created is added to it here, so the catalog stays the
+    /// only list of columns and old mirrors keep working.
+    static func addMissingColumns(_ db: Database) throws {
+        for table in Catalog.tables {
+            let existing = Set(try db.columns(in: table.name).map(\.name))
+            for column in table.columns where !existing.contains(column.name) {
+                try db.execute(sql: "ALTER TABLE \(Schema.quoted(table.name)) ADD COLUMN \(Schema.quoted(column.name)) \(column.kind.sqlType)")
+            }
+        }
+    }
+
+    // MARK: - Writes
+
+    /// Runs `body` in one write transaction: a batch and its checkpoint commit together or not at all.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (MirrorTransaction) throws -> T) async throws -> T {
+        try await pool.write { db in try body(MirrorTransaction(db: db)) }
+    }
+
+    // MARK: - Reads
+
+    /// Runs `body` on a read-only snapshot.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    /// The stored checkpoint of `resource`, or a fresh one.
+    public func checkpoint(_ resource: String) async throws -> Checkpoint {
+        try await pool.read { db in try Checkpoint.fetchOne(db, key: resource) } ?? Checkpoint(resource: resource)
+    }
+
+    /// Row counts of every catalog table.
+    public func tableCounts() async throws -> [String: Int] {
+        try await pool.read { db in
+            var counts: [String: Int] = [:]
+            for table in Catalog.tables {
+                counts[table.name] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quoted(table.name))") ?? 0
+            }
+            return counts
+        }
+    }
+}

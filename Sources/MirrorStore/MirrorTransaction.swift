@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import IntercomAPI
+
+/// The sync's writes inside one transaction: upserts with their child lists, deletions, and the checkpoint.
+public struct MirrorTransaction {
+    public let db: Database
+
+    /// Writes one item of `table` and replaces its child lists. `fullLists` holds, per child table, the complete
+    /// list fetched from a sub-resource when the embedded one was cut at 10 (`has_more`).
+    /// `sweep` stamps the row as seen by that full-sweep generation.
+    /// Child tables named in `keep` are left as they are (an embedded list cut at 10 that we chose not to re-fetch).
+    public func upsert(_ table: TableSpec, item: JSON, owner: String? = nil, sweep: Int,
+                       fullLists: [String: [JSON]] = [:], keep: Set<String> = []) throws {
+        let values = Normalizer.row(table, item: item, owner: owner)
+        let statement = try db.cachedStatement(sql: Self.insertSQL(table))
+        statement.setUncheckedArguments(StatementArguments(table.keepsRaw ? values + [sweep.databaseValue] : values))
+        try statement.execute()
+        guard !table.children.isEmpty else { return }
+        let id = Normalizer.value(table.columns[0], item: item, owner: owner)
+        guard let ownerID = String.fromDatabaseValue(id) else { return }
+        for child in table.children where !keep.contains(child.table) {
+            let spec = Catalog.table(child.table)
+            if child.replaces {
+                try db.cachedStatement(sql: "DELETE FROM \(Schema.quoted(spec.name)) WHERE \(Schema.quoted(child.ownerColumn)) = ?")
+                    .execute(arguments: [ownerID])
+            }
+            let elements = fullLists[child.table] ?? Normalizer.lookup(item, child.arrayPath)?.arrayValue ?? []
+            for element in elements {
+                try upsert(spec, item: element, owner: ownerID, sweep: sweep)
+            }
+        }
+    }
+
+    /// Replaces the rows of `table` where `column = value` with `rows` (full column values in catalog order).
+    public func replaceRows(_ table: TableSpec, where column: String, equals value: String, rows: [[DatabaseValue]]) throws {
+        try db.execute(sql: "DELETE FROM \(Schema.quoted(table.name)) WHERE \(Schema.quoted(column)) = ?", arguments: [value])
+        let statement = try db.cachedStatement(sql: Self.insertSQL(table))
+        for row in rows {
+            statement.setUncheckedArguments(StatementArguments(table.keepsRaw ? row + [0.databaseValue] : row))
+            try statement.execute()
+        }
+    }
+
+    /// Removes a record and everything hanging off it, and records why in `deletions`.
+    /// A merged contact's links move to the surviving id instead of vanishing.
+    public func delete(_ table: TableSpec, id: String, reason: String, mergedInto: String? = nil, at now: Int) throws {
+        if let survivor = mergedInto, table.name == "contacts" {
+            for (link, column) in Catalog.contactReferences {
+                try db.execute(sql: "UPDATE OR IGNORE \(Schema.quoted(link)) SET \(Schema.quoted(column)) = ? WHERE \(Schema.quoted(column)) = ?",
+                               arguments: [survivor, id])
+            }
+        }
+        try deleteDescendants(of: table, ownerIDs: "SELECT ?", arguments: [id])
+        for (dependent, column) in Catalog.dependents[table.name] ?? [] {
+            try db.execute(sql: "DELETE FROM \(Schema.quoted(dependent)) WHERE \(Schema.quoted(column)) = ?", arguments: [id])
+        }
+        try db.execute(sql: "DELETE FROM \(Schema.quoted(table.name)) WHERE id = ?", arguments: [id])
+        try db.execute(sql: "INSERT OR REPLACE INTO deletions (resource, id, reason, merged_into, detected_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [table.name, id, reason, mergedInto, now])
+    }
+
+    private func deleteDescendants(of table: TableSpec, ownerIDs: String, arguments: StatementArguments) throws {
+        for child in table.children {
+            let spec = Catalog.table(child.table)
+            let owned = "SELECT \(Schema.quoted(spec.primaryKey[0])) FROM \(Schema.quoted(spec.name)) WHERE \(Schema.quoted(child.ownerColumn)) IN (\(ownerIDs))"
+            if !spec.children.isEmpty { try deleteDescendants(of: spec, ownerIDs: owned, arguments: arguments) }
+            try db.execute(sql: "DELETE FROM \(Schema.quoted(spec.name)) WHERE \(Schema.quoted(child.ownerColumn)) IN (\(ownerIDs))",
+                           arguments: arguments)
+        }
+    }
+
+    /// Ids of `table` that the sweep `generation` did not see: gone from Intercom.
+    public func unswept(_ table: TableSpec, generation: Int) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT id FROM \(Schema.quoted(table.name)) WHERE \(Schema.sweepColumn) < ?", arguments: [generation])
+    }
+
+    /// Stored `updated_at` of the given ids of `table`.
+    public func storedUpdatedAt(_ table: TableSpec, ids: [String]) throws -> [String: Int] {
+        guard !ids.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let rows = try Row.fetchAll(db, sql: "SELECT id, updated_at FROM \(Schema.quoted(table.name)) WHERE id IN (\(placeholders))",
+                                    arguments: StatementArguments(ids))
+        var result: [String: Int] = [:]
+        for row in rows { result[row["id"]] = row["updated_at"] ?? 0 }
+        return result
+    }
+
+    /// Saves a checkpoint; call it in the same transaction as the rows it covers.
+    public func save(_ checkpoint: Checkpoint) throws {
+        var checkpoint = checkpoint
+        checkpoint.updatedAt = Int(Date().timeIntervalSince1970)
+        try checkpoint.save(db)
+    }
+
+    static func insertSQL(_ table: TableSpec) -> String {
+        let names = table.columnNames + (table.keepsRaw ? [Schema.sweepColumn] : [])
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ",")
+        return "INSERT OR REPLACE INTO \(Schema.quoted(table.name)) (\(names.map(Schema.quoted).joined(separator: ","))) VALUES (\(placeholders))"
+    }
+}
+
+extension Catalog {
+    /// Tables keyed by contact id that are not embedded children: removed with the contact.
+    public static let dependents: [String: [(table: String, column: String)]] = [
+        "contacts": [("notes", "contact_id"), ("event_summaries", "contact_id"), ("contact_segments", "contact_id"),
+                     ("conversation_contacts", "contact_id")],
+        "companies": [("contact_companies", "company_id")],
+        "tags": [("contact_tags", "tag_id"), ("company_tags", "tag_id"), ("conversation_tags", "tag_id")],
+        "segments": [("contact_segments", "segment_id"), ("company_segments", "segment_id")],
+        "teams": [("team_admins", "team_id")],
+    ]
+
+    /// Where other resources point at a contact: a merge moves these to the surviving contact. The survivor's own
+    /// lists (tags, companies, notes) are not moved: Intercom's copy of the survivor says what it now holds.
+    public static let contactReferences: [(table: String, column: String)] = [("conversation_contacts", "contact_id")]
+}

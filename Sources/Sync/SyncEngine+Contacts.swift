@@ -1,0 +1,198 @@
+import Logging
+import Foundation
+import GRDB
+import IntercomAPI
+import MirrorStore
+
+/// What the mirror already holds for a contact, to decide which sub-lists need fetching.
+struct StoredContact: Sendable {
+    var updatedAt: Int?
+    var noteIDs: Set<String> = []
+    var childCounts: [String: Int] = [:]
+}
+
+/// A contact page item with the extra lists fetched for it.
+struct EnrichedContact: Sendable {
+    var item: JSON
+    var fullLists: [String: [JSON]] = [:]
+    var keep: Set<String> = []
+    /// The contact's notes when they changed; nil leaves the stored notes alone.
+    var notes: [JSON]?
+}
+
+extension SyncEngine {
+    /// Contacts: a full sweep lists every contact (`GET /contacts`); an incremental pass searches
+    /// `updated_at` from the start of the watermark's day, because contact search compares dates by whole days
+    /// in the workspace timezone: `updated_at > T` silently skips the rest of T's day.
+    func syncContacts(full: Bool, checkpoint: Checkpoint, context: PassContext, report: inout ResourceReport) async throws {
+        let options = context.options
+        let sweeping = full || checkpoint.watermark == nil
+        report.mode = sweeping ? "full" : "incremental"
+        var state = checkpoint
+        let resuming = state.mode == (sweeping ? .sweep : .incremental) && state.passStartedAt != nil
+        if !resuming {
+            state.mode = sweeping ? .sweep : .incremental
+            state.position = nil
+            state.passStartedAt = Self.now()
+            if sweeping { state.sweepGeneration += 1 }
+        }
+        let style: PageStyle
+        if sweeping {
+            style = .cursorList(path: "/contacts", itemsKey: "data", perPage: options.perPage)
+        } else {
+            let bound = Self.dayBound(before: state.watermark ?? 0, timezone: context.timezone)
+            style = .cursorSearch(path: "/contacts/search",
+                                  query: .object([("field", .string("updated_at")), ("operator", .string(">")), ("value", .int(bound))]),
+                                  sort: .object([("field", .string("updated_at")), ("order", .string("ascending"))]),
+                                  perPage: options.perPage)
+        }
+        let table = Catalog.table("contacts")
+        let generation = state.sweepGeneration
+        try await store.write { [state] tx in try tx.save(state) }
+        var walker = PageWalker(style, resume: state.position)
+        while let request = walker.nextRequest() {
+            let body: JSON
+            do {
+                body = try await client.send(request)
+            } catch let IntercomError.rejected(400, _, message) where state.position != nil {
+                // A cursor from before a restart that Intercom no longer accepts: start this pass's pages over.
+                logger.warning("stale cursor, restarting pass", metadata: ["resource": "contacts", "reason": "\(message)"])
+                state.position = nil
+                walker = PageWalker(style)
+                continue
+            }
+            let page = walker.advance(with: body)
+            if sweeping, let total = page.totalCount { report.intercomTotal = total }
+            let enriched = try await enrichContacts(page.items, limit: options.concurrency)
+            state.position = page.next
+            let saved = state
+            try await store.write { tx in
+                try Self.applyContacts(enriched, table: table, generation: generation, tx: tx)
+                try tx.save(saved)
+            }
+            report.written += page.items.count
+            progress.update(report.resource, written: report.written)
+        }
+        if sweeping { report.deleted += try await resolveAbsentContacts(generation: generation) }
+        // Everything changed before the pass started is in; the index-lag margin re-reads what search may not show yet.
+        let watermark = (state.passStartedAt ?? Self.now()) - options.indexLagSeconds
+        report.mirrored = try await store.write { [state] tx in
+            var done = state
+            done.mode = .idle
+            done.position = nil
+            done.watermark = max(watermark, state.watermark ?? 0)
+            if sweeping { done.lastFullSweepAt = Self.now() } else { done.lastIncrementalAt = Self.now() }
+            try tx.save(done)
+            return try tx.count(table)
+        }
+    }
+
+    /// The last second of the day before the one holding `watermark`, in the workspace timezone: contact search's
+    /// `updated_at > bound` then starts at the watermark's midnight and nothing of that day is skipped.
+    static func dayBound(before watermark: Int, timezone: TimeZone) -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timezone
+        let midnight = calendar.startOfDay(for: Date(timeIntervalSince1970: TimeInterval(watermark)))
+        return Int(midnight.timeIntervalSince1970) - 1
+    }
+
+    static func applyContacts(_ contacts: [EnrichedContact], table: TableSpec, generation: Int, tx: MirrorTransaction) throws {
+        let notes = Catalog.table("notes")
+        for contact in contacts {
+            try tx.upsert(table, item: contact.item, sweep: generation, fullLists: contact.fullLists, keep: contact.keep)
+            if let list = contact.notes, let id = contact.item["id"]?.stringValue {
+                try tx.replaceRows(notes, where: "contact_id", equals: id,
+                                   rows: list.map { Normalizer.row(notes, item: $0, owner: nil) })
+            }
+        }
+    }
+
+    /// Fetches the sub-lists a page's contacts need: lists cut at 10 (`has_more`) and notes that changed.
+    func enrichContacts(_ items: [JSON], limit: Int) async throws -> [EnrichedContact] {
+        let ids = items.compactMap { $0["id"]?.stringValue }
+        let stored = try await storedContacts(ids)
+        return try await concurrentMap(items, limit: limit) { item in
+            try await self.enrich(item, stored: item["id"]?.stringValue.flatMap { stored[$0] })
+        }
+    }
+
+    func enrich(_ item: JSON, stored: StoredContact?) async throws -> EnrichedContact {
+        var result = EnrichedContact(item: item)
+        guard let id = item["id"]?.stringValue else { return result }
+        let changed = stored?.updatedAt != item["updated_at"]?.intValue
+        do {
+            for child in Catalog.table("contacts").children {
+                guard let hasMore = child.hasMorePath, let fullList = child.fullList,
+                      Normalizer.lookup(item, hasMore) == .bool(true) else { continue }
+                let total = Normalizer.lookup(item, Array(child.arrayPath.dropLast()) + ["total_count"])?.intValue
+                if changed || stored?.childCounts[child.table] != total {
+                    let path = fullList.path.replacingOccurrences(of: "{id}", with: id)
+                    result.fullLists[child.table] = try await client.send(IntercomRequest(.get, path))[fullList.itemsKey]?.arrayValue ?? []
+                } else {
+                    result.keep.insert(child.table)
+                }
+            }
+            let noteTotal = item["notes"]?["total_count"]?.intValue ?? 0
+            let embedded = Set((item["notes"]?["data"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue })
+            let held = stored?.noteIDs ?? []
+            if noteTotal == 0 {
+                if !held.isEmpty { result.notes = [] }
+            } else if held.count != noteTotal || !embedded.isSubset(of: held) {
+                var notes: [JSON] = []
+                for try await page in client.pages(.pageNumber(path: "/contacts/\(id)/notes", itemsKey: "data", perPage: 60)) {
+                    notes += page.items
+                }
+                result.notes = notes
+            }
+        } catch IntercomError.notFound, IntercomError.merged {
+            // Gone since the page was listed; the next sweep settles it. Keep what we hold rather than half a list.
+            result.fullLists = [:]
+            result.keep = Set(Catalog.table("contacts").children.map(\.table))
+            result.notes = nil
+        }
+        return result
+    }
+
+    func storedContacts(_ ids: [String]) async throws -> [String: StoredContact] {
+        guard !ids.isEmpty else { return [:] }
+        return try await store.read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            let arguments = StatementArguments(ids)
+            var result: [String: StoredContact] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, updated_at FROM contacts WHERE id IN (\(marks))", arguments: arguments) {
+                result[row["id"]] = StoredContact(updatedAt: row["updated_at"])
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT contact_id, id FROM notes WHERE contact_id IN (\(marks))", arguments: arguments) {
+                result[row["contact_id"], default: StoredContact()].noteIDs.insert(row["id"])
+            }
+            for link in ["contact_tags", "contact_companies"] {
+                let sql = "SELECT contact_id, COUNT(*) AS n FROM \(link) WHERE contact_id IN (\(marks)) GROUP BY contact_id"
+                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                    result[row["contact_id"], default: StoredContact()].childCounts[link] = row["n"]
+                }
+            }
+            return result
+        }
+    }
+
+    /// Contacts a complete sweep did not list: a `GET` tells deleted (404) from merged (410, with the survivor).
+    func resolveAbsentContacts(generation: Int) async throws -> Int {
+        let table = Catalog.table("contacts")
+        let absent = try await store.write { tx in try tx.unswept(table, generation: generation) }
+        var deleted = 0
+        for id in absent {
+            do {
+                let item = try await client.send(IntercomRequest(.get, "/contacts/\(id)"))
+                let enriched = try await enrich(item, stored: nil)
+                try await store.write { tx in try Self.applyContacts([enriched], table: table, generation: generation, tx: tx) }
+            } catch IntercomError.notFound {
+                try await store.write { tx in try tx.delete(table, id: id, reason: "not_found", at: Self.now()) }
+                deleted += 1
+            } catch let IntercomError.merged(_, survivor) {
+                try await store.write { tx in try tx.delete(table, id: id, reason: "merged", mergedInto: survivor, at: Self.now()) }
+                deleted += 1
+            }
+        }
+        return deleted
+    }
+}

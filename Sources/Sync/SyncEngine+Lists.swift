@@ -1,0 +1,82 @@
+import Logging
+import GRDB
+import IntercomAPI
+import MirrorStore
+
+/// Small lists Intercom returns whole: refreshed in full every pass and diffed, since they have no delete signal.
+struct ListSource: Sendable {
+    let table: String
+    let requests: [(path: String, query: [(String, String)], itemsKey: String)]
+    /// Set for lists that page (articles).
+    let paged: PageStyle?
+
+    static let admins = ListSource(table: "admins", requests: [("/admins", [], "admins")], paged: nil)
+    static let teams = ListSource(table: "teams", requests: [("/teams", [], "teams")], paged: nil)
+    static let tags = ListSource(table: "tags", requests: [("/tags", [], "data")], paged: nil)
+    static let segments = ListSource(table: "segments", requests: [("/segments", [("include_count", "true")], "segments")], paged: nil)
+    static let dataAttributes = ListSource(table: "data_attributes", requests: [
+        ("/data_attributes", [("model", "contact")], "data"), ("/data_attributes", [("model", "company")], "data"),
+    ], paged: nil)
+    /// 50 is well inside the articles endpoint's page-size limit.
+    static let articles = ListSource(table: "articles", requests: [], paged: .pageNumber(path: "/articles", itemsKey: "data", perPage: 50))
+}
+
+extension SyncEngine {
+    /// Fetches a whole list, then writes it, removes what vanished, and saves the checkpoint in one transaction.
+    /// With `sweepContinues`, the checkpoint stays in sweep mode: more of the sweep (segment members) follows, and a
+    /// crash before it ends must bring the next pass back to it.
+    func syncList(_ source: ListSource, full: Bool, sweepContinues: Bool = false, report: inout ResourceReport) async throws {
+        var items: [JSON] = []
+        for request in source.requests {
+            let body = try await client.send(IntercomRequest(.get, request.path, query: request.query))
+            items += body[request.itemsKey]?.arrayValue ?? []
+        }
+        if let paged = source.paged {
+            for try await page in client.pages(paged) { items += page.items }
+        }
+        let table = Catalog.table(source.table)
+        let fetched = items
+        let (written, deleted, mirrored) = try await store.write { tx in
+            var checkpoint = try Checkpoint.fetchOne(tx.db, key: source.table) ?? Checkpoint(resource: source.table)
+            let generation = checkpoint.sweepGeneration + 1
+            for item in fetched { try tx.upsert(table, item: item, sweep: generation) }
+            let gone = try tx.unswept(table, generation: generation)
+            for id in gone { try tx.delete(table, id: id, reason: "absent_from_list", at: Self.now()) }
+            checkpoint.sweepGeneration = generation
+            checkpoint.mode = sweepContinues ? .sweep : .idle
+            checkpoint.position = nil
+            if !sweepContinues { checkpoint.lastFullSweepAt = Self.now() }
+            try tx.save(checkpoint)
+            return (fetched.count, gone.count, try tx.count(table))
+        }
+        report.written += written
+        report.deleted += deleted
+        report.mirrored = mirrored
+        report.intercomTotal = fetched.count
+        progress.update(report.resource, written: report.written)
+    }
+
+    /// Segment membership has no change signal (segments are filters), so full sweeps rebuild it per segment
+    /// from a contact search on `segment_id`: one page per 150 members instead of one call per contact.
+    func syncSegmentMembers(report: inout ResourceReport, context: PassContext) async throws {
+        let segmentIDs = try await store.read { db in try String.fetchAll(db, sql: "SELECT id FROM segments ORDER BY id") }
+        let links = Catalog.table("contact_segments")
+        for segmentID in segmentIDs {
+            var members: [String] = []
+            let query: JSON = .object([("field", .string("segment_id")), ("operator", .string("=")), ("value", .string(segmentID))])
+            for try await page in client.pages(.cursorSearch(path: "/contacts/search", query: query, sort: nil, perPage: context.options.perPage)) {
+                members += page.items.compactMap { $0["id"]?.stringValue }
+            }
+            let rows = members.map { [$0.databaseValue, segmentID.databaseValue] }
+            try await store.write { tx in try tx.replaceRows(links, where: "segment_id", equals: segmentID, rows: rows) }
+            report.written += rows.count
+            progress.update(report.resource, written: report.written)
+        }
+        try await store.write { tx in
+            var checkpoint = try Checkpoint.fetchOne(tx.db, key: "segments") ?? Checkpoint(resource: "segments")
+            checkpoint.mode = .idle
+            checkpoint.lastFullSweepAt = Self.now()
+            try tx.save(checkpoint)
+        }
+    }
+}

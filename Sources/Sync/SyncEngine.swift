@@ -1,0 +1,150 @@
+import GRDB
+import Foundation
+import IntercomAPI
+import Logging
+import MirrorStore
+
+/// Runs sync passes: each resource pages through Intercom and commits every page with its checkpoint.
+public final class SyncEngine: Sendable {
+    let client: IntercomClient
+    let store: MirrorDatabase
+    let logger: Logger
+    let progress: SyncProgress
+
+    public init(client: IntercomClient, store: MirrorDatabase, logger: Logger, progress: SyncProgress = SyncProgress(output: nil)) {
+        self.client = client
+        self.store = store
+        self.logger = logger
+        self.progress = progress
+    }
+
+    static func now() -> Int { Int(Date().timeIntervalSince1970) }
+
+    /// One pass over `options.resources`; resources run concurrently and fail independently, except a
+    /// rejected token, which stops everything.
+    public func run(_ options: SyncOptions) async throws -> SyncReport {
+        let started = Date()
+        let callsBefore = client.statistics
+        let me = try await client.send(IntercomRequest(.get, "/me"))
+        let timezone = me["app"]?["timezone"]?.stringValue.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        let startedAt = Self.now()
+        try await store.write { tx in try tx.closeInterruptedRuns(at: startedAt) }
+        let context = PassContext(options: options, timezone: timezone)
+        let wanted = Set(options.resources)
+        var reports: [ResourceReport] = []
+        try await withThrowingTaskGroup(of: [ResourceReport].self) { group in
+            for resource in SyncResource.allCases where wanted.contains(resource) && resource != .eventSummaries {
+                group.addTask {
+                    var chain = [try await self.runResource(resource, context)]
+                    // Event summaries are fetched per user, so they follow the contacts they belong to.
+                    if resource == .contacts, wanted.contains(.eventSummaries) {
+                        chain.append(try await self.runResource(.eventSummaries, context))
+                    }
+                    return chain
+                }
+            }
+            if wanted.contains(.eventSummaries), !wanted.contains(.contacts) {
+                group.addTask { [try await self.runResource(.eventSummaries, context)] }
+            }
+            for try await chain in group { reports += chain }
+        }
+        var report = SyncReport()
+        report.resources = reports.sorted { $0.resource < $1.resource }
+        var api = client.statistics
+        api.calls -= callsBefore.calls
+        api.rateLimited -= callsBefore.rateLimited
+        api.retries -= callsBefore.retries
+        api.pacedSeconds -= callsBefore.pacedSeconds
+        report.api = api
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// Runs one resource with its `sync_runs` row; errors other than a rejected token end up in the report.
+    func runResource(_ resource: SyncResource, _ context: PassContext) async throws -> ResourceReport {
+        let started = Date()
+        let checkpoint = try await store.checkpoint(resource.rawValue)
+        let full = context.options.full || checkpoint.lastFullSweepAt == nil || checkpoint.mode == .sweep
+        var report = ResourceReport(resource: resource)
+        report.mode = full ? "full" : "incremental"
+        let mode = report.mode
+        let runID = try await store.write { tx in try tx.openRun(resource: resource.rawValue, mode: mode, at: Self.now()) }
+        progress.begin(resource, mode: report.mode)
+        let callsBefore = client.statistics.calls
+        do {
+            try await syncResource(resource, full: full, checkpoint: checkpoint, context: context, report: &report)
+        } catch let error as IntercomError {
+            if case .unauthorized = error { throw error }
+            report.error = error.description
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            report.error = "\(error)"
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        let finished = report
+        let calls = client.statistics.calls - callsBefore
+        try await store.write { tx in
+            var saved = try Checkpoint.fetchOne(tx.db, key: resource.rawValue) ?? Checkpoint(resource: resource.rawValue)
+            saved.lastError = finished.error
+            if finished.error == nil { saved.lastSuccessAt = Self.now() }
+            try tx.save(saved)
+            try tx.closeRun(runID, status: finished.error == nil ? "succeeded" : "failed", written: finished.written,
+                            deleted: finished.deleted, mirrored: finished.mirrored, intercomTotal: finished.intercomTotal,
+                            truncated: finished.truncated, apiCalls: calls, error: finished.error, at: Self.now())
+        }
+        progress.finish(finished)
+        if let error = finished.error {
+            logger.error("resource sync failed", metadata: ["resource": "\(resource.rawValue)", "error": "\(error)"])
+        }
+        return finished
+    }
+
+    func syncResource(_ resource: SyncResource, full: Bool, checkpoint: Checkpoint, context: PassContext,
+                      report: inout ResourceReport) async throws {
+        switch resource {
+        case .admins: try await syncList(.admins, full: full, report: &report)
+        case .teams: try await syncList(.teams, full: full, report: &report)
+        case .tags: try await syncList(.tags, full: full, report: &report)
+        case .segments:
+            try await syncList(.segments, full: full, sweepContinues: full, report: &report)
+            if full { try await syncSegmentMembers(report: &report, context: context) }
+        case .dataAttributes: try await syncList(.dataAttributes, full: full, report: &report)
+        case .articles: try await syncList(.articles, full: full, report: &report)
+        case .companies: try await syncCompanies(checkpoint: checkpoint, context: context, report: &report)
+        case .contacts: try await syncContacts(full: full, checkpoint: checkpoint, context: context, report: &report)
+        case .conversations: try await syncConversations(full: full, checkpoint: checkpoint, context: context, report: &report)
+        case .eventSummaries: try await syncEventSummaries(full: full, checkpoint: checkpoint, context: context, report: &report)
+        }
+    }
+}
+
+/// What every resource of one pass shares.
+struct PassContext: Sendable {
+    let options: SyncOptions
+    /// The workspace timezone, from `GET /me`: contact search on dates is day-granular in it.
+    let timezone: TimeZone
+}
+
+/// Runs `body` over `items` with at most `limit` in flight, keeping the input order.
+func concurrentMap<T: Sendable, R: Sendable>(_ items: [T], limit: Int,
+                                             _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
+    try await withThrowingTaskGroup(of: (Int, R).self) { group in
+        var results = [R?](repeating: nil, count: items.count)
+        var next = 0
+        for _ in 0..<min(limit, items.count) {
+            let index = next
+            group.addTask { (index, try await body(items[index])) }
+            next += 1
+        }
+        while let (index, result) = try await group.next() {
+            results[index] = result
+            if next < items.count {
+                let index = next
+                group.addTask { (index, try await body(items[index])) }
+                next += 1
+            }
+        }
+        return results.map { $0! }
+    }
+}

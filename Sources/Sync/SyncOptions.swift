@@ -1,0 +1,19 @@
+import Logging
+import GRDB
+/// What one sync pass does and how hard it pushes.
+public struct SyncOptions: Sendable {
+    /// Resources to mirror, in any order.
+    public var resources: [SyncResource] = SyncResource.allCases
+    /// Force a full sweep (complete id lists, deletion by absence) instead of incremental passes.
+    public var full = false
+    /// Conversation and sub-list fetches in flight at once; the shared pacer still caps the rate.
+    public var concurrency = 16
+    /// 150 is Intercom's `per_page` maximum for lists and search: bigger pages spend fewer rate-limited calls.
+    public var perPage = 150
+    /// Seconds a change may take to show up in Intercom's search index; incremental windows overlap by this much.
+    public var indexLagSeconds = 600
+    /// How long to wait for another client's company scroll to expire before giving up on this pass.
+    public var scrollWaitSeconds = 75.0
+
+    public init() {}
+}

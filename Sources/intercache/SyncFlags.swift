@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import IntercomAPI
+import Logging
+import MirrorStore
+import Sync
+
+/// Flags shared by `sync` and `serve`; each falls back to its environment variable, then to a default.
+struct SyncFlags: ParsableArguments {
+    @Option(help: "SQLite mirror file (env INTERCACHE_DATABASE; default ./intercache.sqlite).")
+    var database: String?
+    @Option(name: .customLong("intercom-url"), help: "Intercom API base URL (env INTERCOM_BASE_URL; default https://api.intercom.io).")
+    var intercomURL: String?
+    @Option(help: "Intercom access token (env INTERCOM_ACCESS_TOKEN).")
+    var token: String?
+    @Option(help: "Comma list of resources to sync (default all): \(SyncResource.allCases.map(\.rawValue).joined(separator: ",")).")
+    var resources = "all"
+    @Option(help: "Share of Intercom's rate limit to spend, in (0, 1]; the rest stays for the workspace's other apps.")
+    var rateLimitShare = 0.8
+    @Option(help: "Conversation and sub-list fetches in flight at once.")
+    var concurrency = 16
+
+    static let environment = ProcessInfo.processInfo.environment
+
+    var databasePath: String { database ?? Self.environment["INTERCACHE_DATABASE"] ?? "./intercache.sqlite" }
+    var baseURL: String { intercomURL ?? Self.environment["INTERCOM_BASE_URL"] ?? "https://api.intercom.io" }
+
+    func validate() throws {
+        guard rateLimitShare > 0, rateLimitShare <= 1 else { throw ValidationError("--rate-limit-share must be in (0, 1]") }
+        guard concurrency >= 1, concurrency <= 256 else { throw ValidationError("--concurrency must be between 1 and 256") }
+        _ = try SyncResource.parseList(resources)
+        guard URL(string: baseURL)?.scheme?.hasPrefix("http") == true else {
+            throw ValidationError("--intercom-url (or INTERCOM_BASE_URL) must be an http(s) URL, got '\(baseURL)'")
+        }
+    }
+
+    /// Builds the client, store and options; fails with a message naming what to set.
+    func assemble(logger: Logger, progress: SyncProgress) throws -> (SyncEngine, SyncOptions) {
+        guard let token = token ?? Self.environment["INTERCOM_ACCESS_TOKEN"], !token.isEmpty else {
+            throw ValidationError("no Intercom token: set INTERCOM_ACCESS_TOKEN or pass --token")
+        }
+        var configuration = IntercomConfiguration(baseURL: baseURL, token: token)
+        configuration.rateLimitShare = rateLimitShare
+        let client = IntercomClient(configuration: configuration, logger: logger)
+        let store: MirrorDatabase
+        do {
+            store = try MirrorDatabase(path: databasePath)
+        } catch {
+            throw ValidationError("cannot open the mirror database at \(databasePath): \(error)")
+        }
+        var options = SyncOptions()
+        options.resources = try SyncResource.parseList(resources)
+        options.concurrency = concurrency
+        return (SyncEngine(client: client, store: store, logger: logger, progress: progress), options)
+    }
+}
+
+/// The message for a failed sync; a rejected token names the variable to fix.
+func syncFailureMessage(_ error: any Error) -> String {
+    if case let IntercomError.unauthorized(message)? = error as? IntercomError {
+        return "Intercom rejected the access token (\(message)). Check INTERCOM_ACCESS_TOKEN (or --token)."
+    }
+    return "sync failed: \(error)"
+}

@@ -1,0 +1,57 @@
+import GRDB
+import IntercomAPI
+import IntercomSimulator
+import MirrorStore
+import Sync
+import Testing
+
+@Suite struct FullSyncTests {
+    @Test func fullSyncEqualsGroundTruthWithoutBreakingTheScrollRule() async throws {
+        try await withRig { rig in
+            let report = try await rig.sync()
+            #expect(report.succeeded, "\(report.resources.compactMap(\.error))")
+            let diff = try await differences(rig)
+            #expect(diff.isEmpty, "\(diff)")
+            #expect(rig.workspace.counters.scrollConflicts == 0)
+            #expect(report.api.rateLimited == 0)
+            // The 500-part cap is recorded, never hidden: a run row names the truncated conversations.
+            let truncated = try await rig.store.read { db in
+                try Int.fetchOne(db, sql: "SELECT truncated FROM sync_runs WHERE resource = 'conversations' ORDER BY id DESC LIMIT 1")
+            }
+            #expect(truncated == truthSummary(rig.workspace)["truncated_conversations"])
+            #expect((truncated ?? 0) > 0)
+        }
+    }
+
+    @Test func linkTablesHoldWholeListsNotTheFirstTen() async throws {
+        try await withRig { rig in
+            try await rig.sync()
+            let (longest, views) = try await rig.store.read { db in
+                (try Int.fetchOne(db, sql: "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM contact_tags GROUP BY contact_id)") ?? 0,
+                 try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM leads) - (SELECT COUNT(*) FROM contacts)") ?? -1)
+            }
+            #expect(longest > 10)
+            #expect(views == 0)
+        }
+    }
+
+    @Test func assigneeZeroAndNullBothMeanUnassignedAndIdsAreText() async throws {
+        try await withRig { rig in
+            try await rig.sync(resources: [.conversations])
+            let (zeros, types) = try await rig.store.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations WHERE admin_assignee_id = '0' OR team_assignee_id = '0'") ?? -1,
+                 try String.fetchAll(db, sql: "SELECT DISTINCT typeof(admin_assignee_id) FROM conversations"))
+            }
+            #expect(zeros == 0)
+            #expect(Set(types).isSubset(of: ["text", "null"]))
+        }
+    }
+
+    @Test func aRejectedTokenStopsTheSyncWithAClearError() async throws {
+        try await withRig(token: "a-revoked-token") { rig in
+            await #expect(throws: IntercomError.unauthorized(message: "Access Token Invalid")) {
+                try await rig.sync()
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import GRDB
+import IntercomAPI
+import IntercomSimulator
+import MirrorStore
+import Sync
+import Testing
+
+@Suite struct IncrementalSyncTests {
+    @Test func mutationsConvergeAndDeletionsAreRecorded() async throws {
+        try await withRig { rig in
+            try await rig.sync()
+            let ids = try await rig.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM contacts ORDER BY id LIMIT 6") }
+            let conversation = try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM conversations ORDER BY id LIMIT 1")! }
+            let company = try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM companies ORDER BY id LIMIT 1")! }
+            try await rig.control(.post, "/contacts/\(ids[0])", .object([("name", .string("Renamed ✨"))]), verb: "PATCH")
+            try await rig.control(.post, "/contacts/\(ids[1])", verb: "DELETE")
+            try await rig.control(.post, "/contacts/\(ids[2])/merge", .object([("into", .string(ids[3]))]))
+            try await rig.control(.post, "/contacts/\(ids[4])/archive")
+            try await rig.control(.post, "/conversations/\(conversation)", verb: "DELETE")
+            try await rig.control(.post, "/companies/\(company)", .object([("name", .string("Renamed Co"))]), verb: "PATCH")
+            try await rig.control(.post, "/mutate", .object([("contacts", .int(30)), ("conversations", .int(20))]))
+
+            let incremental = try await rig.sync()
+            #expect(incremental.resources.first { $0.resource == .contacts }?.mode == "incremental")
+            let name = try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM contacts WHERE id = ?", arguments: [ids[0]]) }
+            #expect(name == "Renamed ✨")
+            // Contacts leave no trace in an incremental search; the full sweep finds them gone.
+            try await rig.sync(full: true)
+            let diff = try await differences(rig)
+            #expect(diff.isEmpty, "\(diff)")
+            let deletions = try await rig.store.read { db in
+                try Row.fetchAll(db, sql: "SELECT resource, id, reason, merged_into FROM deletions").map {
+                    "\($0["resource"] as String):\($0["id"] as String):\($0["reason"] as String):\(($0["merged_into"] as String?) ?? "")"
+                }
+            }
+            #expect(deletions.contains("contacts:\(ids[1]):not_found:"))
+            #expect(deletions.contains("contacts:\(ids[2]):merged:\(ids[3])"))
+            #expect(deletions.contains("contacts:\(ids[4]):not_found:"))
+            #expect(deletions.contains("conversations:\(conversation):deleted:"))
+            let ghosts = try await rig.store.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversation_contacts WHERE contact_id IN (?, ?)", arguments: [ids[1], ids[2]])
+            }
+            #expect(ghosts == 0)
+        }
+    }
+
+    @Test func aSameDayUpdateIsFoundByTheNextIncrementalPass() async throws {
+        try await withRig { rig in
+            try await rig.sync()
+            let id = try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM contacts ORDER BY id LIMIT 1")! }
+            // The simulator's clock moves a minute: the same day as the last sync's watermark.
+            try await rig.control(.post, "/config", .object([("advance_clock", .int(60))]))
+            try await rig.control(.post, "/contacts/\(id)", .object([("name", .string("Same-day change"))]), verb: "PATCH")
+            try await rig.sync(resources: [.contacts])
+            let name = try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM contacts WHERE id = ?", arguments: [id]) }
+            #expect(name == "Same-day change")
+        }
+    }
+
+    @Test func incrementalPassesSpendOnlyTheCallsTheChangesNeed() async throws {
+        try await withRig { rig in
+            try await rig.sync()
+            let quiet = try await rig.sync(resources: [.contacts, .conversations])
+            try await rig.control(.post, "/mutate", .object([("contacts", .int(5)), ("conversations", .int(5))]))
+            let busy = try await rig.sync(resources: [.contacts, .conversations])
+            // Searches, plus one fetch per changed conversation for its parts; not a re-listing of everything.
+            #expect(busy.api.calls - quiet.api.calls <= 5 + 2)
+        }
+    }
+}

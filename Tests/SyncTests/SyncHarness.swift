@@ -1,0 +1,159 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import IntercomAPI
+import IntercomSimulator
+import Logging
+import MirrorStore
+import NIOCore
+import NIOHTTP1
+import Sync
+import Testing
+
+/// A live simulator plus a fresh mirror file, wired to a sync engine as `intercache sync` wires them.
+struct SyncRig: Sendable {
+    let base: String
+    let workspace: Workspace
+    let databasePath: String
+    let store: MirrorDatabase
+    let engine: SyncEngine
+    let client: IntercomClient
+
+    /// One sync pass.
+    @discardableResult
+    func sync(full: Bool = false, resources: [SyncResource] = SyncResource.allCases) async throws -> SyncReport {
+        var options = SyncOptions()
+        options.full = full
+        options.resources = resources
+        options.scrollWaitSeconds = 20
+        return try await engine.run(options)
+    }
+
+    /// A control-surface call to the simulator.
+    @discardableResult
+    func control(_ method: IntercomRequest.Method, _ path: String, _ body: JSON? = nil, verb: String? = nil) async throws -> JSON {
+        var request = HTTPClientRequest(url: base + "/_simulator" + path)
+        request.method = HTTPMethod(rawValue: verb ?? method.rawValue)
+        if let body {
+            request.body = .bytes(ByteBuffer(bytes: body.encoded()))
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let data = try await response.body.collect(upTo: 1 << 24)
+        guard (200..<300).contains(Int(response.status.code)) else {
+            throw RigError("control \(path) answered \(response.status.code): \(String(buffer: data))")
+        }
+        return try JSON.parse(data.readableBytesView)
+    }
+}
+
+struct RigError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Small workspaces seed in milliseconds; a few conversations pass the 500-part cap.
+func rigOptions(seed: UInt64 = 21) -> SimulatorOptions {
+    var options = SimulatorOptions()
+    options.seed = seed
+    options.contacts = 600
+    options.companies = 80
+    options.conversations = 250
+    options.partsPerConversation = 5
+    options.scrollExpiry = 2
+    return options
+}
+
+/// Runs `body` with a live simulator on an ephemeral loopback port and a mirror in a fresh temporary file.
+func withRig<T: Sendable>(_ options: SimulatorOptions = rigOptions(), share: Double = 0.8, token: String? = nil,
+                          _ body: @Sendable (SyncRig) async throws -> T) async throws -> T {
+    let workspace = Workspace(options: options)
+    var logger = Logger(label: "sync-test")
+    logger.logLevel = .critical
+    let app = buildSimulatorApplication(workspace: workspace, host: "127.0.0.1", port: 0, logger: logger)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("mirror.sqlite").path
+    let quiet = logger
+    return try await app.test(.live) { client in
+        let base = "http://127.0.0.1:\(client.port!)"
+        var configuration = IntercomConfiguration(baseURL: base, token: token ?? options.token)
+        configuration.rateLimitShare = share
+        configuration.backoffBaseSeconds = 0.02
+        configuration.requestTimeoutSeconds = 3
+        let intercom = IntercomClient(configuration: configuration, logger: quiet)
+        let store = try MirrorDatabase(path: path)
+        let engine = SyncEngine(client: intercom, store: store, logger: quiet)
+        return try await body(SyncRig(base: base, workspace: workspace, databasePath: path, store: store, engine: engine, client: intercom))
+    }
+}
+
+/// The mirror's counts in the shape of the simulator's ground truth, so a difference names the exact key.
+func mirrorSummary(_ store: MirrorDatabase) async throws -> [String: Int] {
+    try await store.read { db in
+        var summary: [String: Int] = [:]
+        func add(_ prefix: String, _ sql: String) throws {
+            for row in try Row.fetchAll(db, sql: sql) {
+                let key: String? = row[0]
+                summary[prefix + (key ?? "unassigned")] = row[1]
+            }
+        }
+        func one(_ key: String, _ sql: String) throws { summary[key] = try Int.fetchOne(db, sql: sql) ?? 0 }
+        try one("contacts.total", "SELECT COUNT(*) FROM contacts")
+        try add("contacts.", "SELECT role, COUNT(*) FROM contacts GROUP BY role")
+        try one("companies.total", "SELECT COUNT(*) FROM companies")
+        try one("conversations.total", "SELECT COUNT(*) FROM conversations")
+        try add("conversations.by_state.", "SELECT state, COUNT(*) FROM conversations GROUP BY state")
+        try one("conversation_parts.total_count", "SELECT SUM(parts_total_count) FROM conversations")
+        try one("conversation_parts.mirrored", "SELECT COUNT(*) FROM conversation_parts")
+        try one("conversation_parts.expected", "SELECT SUM(MIN(parts_total_count, 500)) FROM conversations")
+        try one("truncated_conversations", "SELECT COUNT(*) FROM conversations WHERE parts_truncated = 1")
+        for table in ["admins", "teams", "tags", "segments", "notes", "articles"] {
+            try one(table, "SELECT COUNT(*) FROM \(table)")
+        }
+        try add("data_attributes.", "SELECT model, COUNT(*) FROM data_attributes GROUP BY model")
+        try add("conversations_per_admin.", "SELECT COALESCE(admin_assignee_id, 'unassigned') || '.' || state, COUNT(*) FROM conversations GROUP BY 1")
+        try add("open_conversations_per_team.", "SELECT team_assignee_id, COUNT(*) FROM conversations WHERE state = 'open' GROUP BY 1")
+        try add("contacts_per_tag.", "SELECT tag_id, COUNT(*) FROM contact_tags JOIN contacts c ON c.id = contact_id GROUP BY 1")
+        try add("contacts_per_segment.", "SELECT segment_id, COUNT(*) FROM contact_segments JOIN contacts c ON c.id = contact_id GROUP BY 1")
+        try add("contacts_per_company.", "SELECT company_id, COUNT(*) FROM contact_companies JOIN contacts c ON c.id = contact_id GROUP BY 1")
+        try add("companies_per_tag.", "SELECT tag_id, COUNT(*) FROM company_tags GROUP BY 1")
+        try add("companies_per_segment.", "SELECT segment_id, COUNT(*) FROM company_segments GROUP BY 1")
+        return summary
+    }
+}
+
+/// The simulator's ground truth flattened to the same keys.
+func truthSummary(_ workspace: Workspace) -> [String: Int] {
+    var summary: [String: Int] = [:]
+    func flatten(_ prefix: String, _ json: JSON) {
+        switch json {
+        case let .int(value): summary[prefix] = value
+        case let .object(members): for (key, value) in members { flatten(prefix.isEmpty ? key : prefix + "." + key, value) }
+        default: break
+        }
+    }
+    flatten("", workspace.groundTruth())
+    summary["conversation_parts.total_count"] = summary.removeValue(forKey: "conversation_parts")
+    summary["deleted_conversations"] = nil
+    summary["version"] = nil
+    summary["companies.with_users"] = nil
+    return summary
+}
+
+/// Every difference between mirror and truth, as readable lines; empty when they agree.
+func differences(_ rig: SyncRig) async throws -> [String] {
+    let mirror = try await mirrorSummary(rig.store)
+    let truth = truthSummary(rig.workspace)
+    var lines: [String] = []
+    for key in Set(mirror.keys).union(truth.keys).sorted() where !key.hasPrefix("conversation_parts.m") && !key.hasPrefix("conversation_parts.e") {
+        if mirror[key] ?? 0 != truth[key] ?? 0 { lines.append("\(key): mirror \(mirror[key] ?? 0), truth \(truth[key] ?? 0)") }
+    }
+    if mirror["conversation_parts.mirrored"] != mirror["conversation_parts.expected"] {
+        lines.append("parts mirrored \(mirror["conversation_parts.mirrored"] ?? 0), expected \(mirror["conversation_parts.expected"] ?? 0)")
+    }
+    return lines
+}
