@@ -6,12 +6,14 @@ import MirrorStore
 import Sync
 import Testing
 
-/// The built `intercache` executable, next to the test bundle.
+/// The built `intercache` executable: next to the test bundle, or the release build CI makes first.
 func intercacheBinary() throws -> String {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for _ in 0..<4 {
-        let candidate = directory.appendingPathComponent("intercache").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        for name in ["intercache", "debug/intercache", "release/intercache"] {
+            let candidate = directory.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
         directory.deleteLastPathComponent()
     }
     throw RigError("intercache binary not found near \(CommandLine.arguments[0])")
