@@ -48,6 +48,16 @@ public final class MirrorDatabase: Sendable {
         try await pool.read { db in try Checkpoint.fetchOne(db, key: resource) } ?? Checkpoint(resource: resource)
     }
 
+    /// Stored `updated_at` of the given ids of `table`, read without taking the writer.
+    public func storedUpdatedAt(_ table: TableSpec, ids: [String]) async throws -> [String: Int] {
+        try await pool.read { db in try MirrorTransaction(db: db).storedUpdatedAt(table, ids: ids) }
+    }
+
+    /// Ids of `table` that the sweep `generation` did not see.
+    public func unswept(_ table: TableSpec, generation: Int) async throws -> [String] {
+        try await pool.read { db in try MirrorTransaction(db: db).unswept(table, generation: generation) }
+    }
+
     /// Row counts of every catalog table.
     public func tableCounts() async throws -> [String: Int] {
         try await pool.read { db in

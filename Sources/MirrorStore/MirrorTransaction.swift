@@ -75,6 +75,13 @@ public struct MirrorTransaction {
         try String.fetchAll(db, sql: "SELECT id FROM \(Schema.quoted(table.name)) WHERE \(Schema.sweepColumn) < ?", arguments: [generation])
     }
 
+    /// Deletes the rows of `table` that the completed sweep `generation` did not see; returns how many.
+    public func deleteUnswept(_ table: TableSpec, generation: Int, reason: String, at now: Int) throws -> Int {
+        let gone = try unswept(table, generation: generation)
+        for id in gone { try delete(table, id: id, reason: reason, at: now) }
+        return gone.count
+    }
+
     /// Stored `updated_at` of the given ids of `table`.
     public func storedUpdatedAt(_ table: TableSpec, ids: [String]) throws -> [String: Int] {
         guard !ids.isEmpty else { return [:] }

@@ -60,13 +60,12 @@ extension SyncEngine {
             if !gap { break }
         }
         let (deleted, mirrored) = try await store.write { tx in
-            let gone = try tx.unswept(table, generation: generation)
-            for id in gone { try tx.delete(table, id: id, reason: "absent_from_full_sweep", at: Self.now()) }
+            let gone = try tx.deleteUnswept(table, generation: generation, reason: "absent_from_full_sweep", at: Self.now())
             var saved = try Checkpoint.fetchOne(tx.db, key: "companies") ?? Checkpoint(resource: "companies")
             saved.mode = .idle
             saved.lastFullSweepAt = Self.now()
             try tx.save(saved)
-            return (gone.count, try tx.count(table))
+            return (gone, try tx.count(table))
         }
         report.deleted += deleted
         report.mirrored = mirrored

@@ -28,14 +28,7 @@ extension SyncEngine {
         let options = context.options
         let sweeping = full || checkpoint.watermark == nil
         report.mode = sweeping ? "full" : "incremental"
-        var state = checkpoint
-        let resuming = state.mode == (sweeping ? .sweep : .incremental) && state.passStartedAt != nil
-        if !resuming {
-            state.mode = sweeping ? .sweep : .incremental
-            state.position = nil
-            state.passStartedAt = Self.now()
-            if sweeping { state.sweepGeneration += 1 }
-        }
+        var state = try await beginPass(checkpoint, sweeping: sweeping)
         let style: PageStyle
         if sweeping {
             style = .cursorList(path: "/contacts", itemsKey: "data", perPage: options.perPage)
@@ -48,43 +41,16 @@ extension SyncEngine {
         }
         let table = Catalog.table("contacts")
         let generation = state.sweepGeneration
-        try await store.write { [state] tx in try tx.save(state) }
-        var walker = PageWalker(style, resume: state.position)
-        while let request = walker.nextRequest() {
-            let body: JSON
-            do {
-                body = try await client.send(request)
-            } catch let IntercomError.rejected(400, _, message) where state.position != nil {
-                // A cursor from before a restart that Intercom no longer accepts: start this pass's pages over.
-                logger.warning("stale cursor, restarting pass", metadata: ["resource": "contacts", "reason": "\(message)"])
-                state.position = nil
-                walker = PageWalker(style)
-                continue
-            }
-            let page = walker.advance(with: body)
-            if sweeping, let total = page.totalCount { report.intercomTotal = total }
+        try await walkPages(style, state: &state, report: &report) { page, saved in
             let enriched = try await enrichContacts(page.items, limit: options.concurrency)
-            state.position = page.next
-            let saved = state
             try await store.write { tx in
                 try Self.applyContacts(enriched, table: table, generation: generation, tx: tx)
                 try tx.save(saved)
             }
-            report.written += page.items.count
-            progress.update(report.resource, written: report.written)
+            return page.items.count
         }
         if sweeping { report.deleted += try await resolveAbsentContacts(generation: generation) }
-        // Everything changed before the pass started is in; the index-lag margin re-reads what search may not show yet.
-        let watermark = (state.passStartedAt ?? Self.now()) - options.indexLagSeconds
-        report.mirrored = try await store.write { [state] tx in
-            var done = state
-            done.mode = .idle
-            done.position = nil
-            done.watermark = max(watermark, state.watermark ?? 0)
-            if sweeping { done.lastFullSweepAt = Self.now() } else { done.lastIncrementalAt = Self.now() }
-            try tx.save(done)
-            return try tx.count(table)
-        }
+        report.mirrored = try await finishPass(state, table: table, indexLagSeconds: options.indexLagSeconds)
     }
 
     /// The last second of the day before the one holding `watermark`, in the workspace timezone: contact search's
@@ -178,7 +144,7 @@ extension SyncEngine {
     /// Contacts a complete sweep did not list: a `GET` tells deleted (404) from merged (410, with the survivor).
     func resolveAbsentContacts(generation: Int) async throws -> Int {
         let table = Catalog.table("contacts")
-        let absent = try await store.write { tx in try tx.unswept(table, generation: generation) }
+        let absent = try await store.unswept(table, generation: generation)
         var deleted = 0
         for id in absent {
             do {

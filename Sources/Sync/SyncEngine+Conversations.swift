@@ -11,14 +11,7 @@ extension SyncEngine {
         let options = context.options
         let sweeping = full || checkpoint.watermark == nil
         report.mode = sweeping ? "full" : "incremental"
-        var state = checkpoint
-        let resuming = state.mode == (sweeping ? .sweep : .incremental) && state.passStartedAt != nil
-        if !resuming {
-            state.mode = sweeping ? .sweep : .incremental
-            state.position = nil
-            state.passStartedAt = Self.now()
-            if sweeping { state.sweepGeneration += 1 }
-        }
+        var state = try await beginPass(checkpoint, sweeping: sweeping)
         let style: PageStyle = sweeping
             ? .cursorList(path: "/conversations", itemsKey: "conversations", perPage: options.perPage)
             : .cursorSearch(path: "/conversations/search",
@@ -27,24 +20,11 @@ extension SyncEngine {
                             perPage: options.perPage)
         let table = Catalog.table("conversations")
         let generation = state.sweepGeneration
-        try await store.write { [state] tx in try tx.save(state) }
-        var walker = PageWalker(style, resume: state.position)
-        while let request = walker.nextRequest() {
-            let body: JSON
-            do {
-                body = try await client.send(request)
-            } catch let IntercomError.rejected(400, _, message) where state.position != nil {
-                logger.warning("stale cursor, restarting pass", metadata: ["resource": "conversations", "reason": "\(message)"])
-                state.position = nil
-                walker = PageWalker(style)
-                continue
-            }
-            let page = walker.advance(with: body)
-            if sweeping, let total = page.totalCount { report.intercomTotal = total }
+        try await walkPages(style, state: &state, report: &report) { page, saved in
             let listed = page.items.compactMap { item in item["id"]?.stringValue.map { ($0, item["updated_at"]?.intValue) } }
-            let stored = try await store.write { tx in try tx.storedUpdatedAt(table, ids: listed.map(\.0)) }
+            let stored = try await store.storedUpdatedAt(table, ids: listed.map(\.0))
             let changed = listed.filter { stored[$0.0] == nil || stored[$0.0] != $0.1 }.map(\.0)
-            let unchanged = listed.map(\.0).filter { !changed.contains($0) }
+            let unchanged = Set(listed.map(\.0)).subtracting(changed)
             let details = try await concurrentMap(changed, limit: options.concurrency) { id -> (String, JSON?) in
                 do {
                     return (id, try await self.client.send(IntercomRequest(.get, "/conversations/\(id)")))
@@ -52,10 +32,7 @@ extension SyncEngine {
                     return (id, nil)  // deleted since it was listed
                 }
             }
-            state.position = page.next
-            let saved = state
-            let truncated = try await store.write { tx in
-                var truncated = 0
+            try await store.write { tx in
                 for (id, detail) in details {
                     guard let detail else {
                         try tx.delete(table, id: id, reason: "not_found", at: Self.now())
@@ -63,39 +40,22 @@ extension SyncEngine {
                     }
                     try tx.upsert(table, item: detail, sweep: generation)
                     try tx.markPartsTruncation(conversation: id)
-                    let parts = detail["conversation_parts"]?["conversation_parts"]?.arrayValue?.count ?? 0
-                    if (detail["conversation_parts"]?["total_count"]?.intValue ?? 0) > parts { truncated += 1 }
                 }
-                if sweeping { try tx.stamp(table, ids: unchanged, sweep: generation) }
+                if sweeping { try tx.stamp(table, ids: Array(unchanged), sweep: generation) }
                 try tx.save(saved)
-                return truncated
             }
-            report.truncated += truncated
-            report.written += details.count
-            progress.update(report.resource, written: report.written)
+            return details.count
         }
         if sweeping {
             report.deleted += try await store.write { tx in
-                let gone = try tx.unswept(table, generation: generation)
-                for id in gone { try tx.delete(table, id: id, reason: "absent_from_full_sweep", at: Self.now()) }
-                return gone.count
+                try tx.deleteUnswept(table, generation: generation, reason: "absent_from_full_sweep", at: Self.now())
             }
         }
         report.deleted += try await syncDeletedConversations()
-        let watermark = (state.passStartedAt ?? Self.now()) - options.indexLagSeconds
-        report.mirrored = try await store.write { [state] tx in
-            var done = state
-            done.mode = .idle
-            done.position = nil
-            done.watermark = max(watermark, state.watermark ?? 0)
-            if sweeping { done.lastFullSweepAt = Self.now() } else { done.lastIncrementalAt = Self.now() }
-            try tx.save(done)
-            return try tx.count(table)
-        }
-        if report.truncated == 0 {
-            report.truncated = try await store.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations WHERE parts_truncated = 1") ?? 0
-            }
+        report.mirrored = try await finishPass(state, table: table, indexLagSeconds: options.indexLagSeconds)
+        // Truncation is a property of the mirror, not of one pass: report every conversation Intercom cut at 500.
+        report.truncated = try await store.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations WHERE parts_truncated = 1") ?? 0
         }
     }
 

@@ -40,14 +40,13 @@ extension SyncEngine {
             var checkpoint = try Checkpoint.fetchOne(tx.db, key: source.table) ?? Checkpoint(resource: source.table)
             let generation = checkpoint.sweepGeneration + 1
             for item in fetched { try tx.upsert(table, item: item, sweep: generation) }
-            let gone = try tx.unswept(table, generation: generation)
-            for id in gone { try tx.delete(table, id: id, reason: "absent_from_list", at: Self.now()) }
+            let gone = try tx.deleteUnswept(table, generation: generation, reason: "absent_from_list", at: Self.now())
             checkpoint.sweepGeneration = generation
             checkpoint.mode = sweepContinues ? .sweep : .idle
             checkpoint.position = nil
             if !sweepContinues { checkpoint.lastFullSweepAt = Self.now() }
             try tx.save(checkpoint)
-            return (fetched.count, gone.count, try tx.count(table))
+            return (fetched.count, gone, try tx.count(table))
         }
         report.written += written
         report.deleted += deleted

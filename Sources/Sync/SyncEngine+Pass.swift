@@ -1,0 +1,59 @@
+import IntercomAPI
+import Logging
+import MirrorStore
+
+extension SyncEngine {
+    /// Starts a paged pass, or resumes the one a killed process left in the checkpoint, and saves that state.
+    /// A new full sweep takes the next generation, so rows it does not stamp are known to be gone.
+    func beginPass(_ checkpoint: Checkpoint, sweeping: Bool) async throws -> Checkpoint {
+        var state = checkpoint
+        let resuming = state.mode == (sweeping ? .sweep : .incremental) && state.passStartedAt != nil
+        if !resuming {
+            state.mode = sweeping ? .sweep : .incremental
+            state.position = nil
+            state.passStartedAt = Self.now()
+            if sweeping { state.sweepGeneration += 1 }
+        }
+        try await store.write { [state] tx in try tx.save(state) }
+        return state
+    }
+
+    /// Walks the pages of `style` from the checkpoint's position. `apply` must write the page's rows and the
+    /// checkpoint it is handed (already pointing past the page) in one transaction, and returns the rows written.
+    func walkPages(_ style: PageStyle, state: inout Checkpoint, report: inout ResourceReport,
+                   apply: (IntercomPage, Checkpoint) async throws -> Int) async throws {
+        var walker = PageWalker(style, resume: state.position)
+        while let request = walker.nextRequest() {
+            let body: JSON
+            do {
+                body = try await client.send(request)
+            } catch let IntercomError.rejected(400, _, message) where state.position != nil {
+                // A cursor from before a restart that Intercom no longer accepts: start this pass's pages over.
+                logger.warning("stale cursor, restarting pass", metadata: ["resource": "\(report.resource.rawValue)", "reason": "\(message)"])
+                state.position = nil
+                walker = PageWalker(style)
+                continue
+            }
+            let page = walker.advance(with: body)
+            if state.mode == .sweep, let total = page.totalCount { report.intercomTotal = total }
+            state.position = page.next
+            report.written += try await apply(page, state)
+            progress.update(report.resource, written: report.written)
+        }
+    }
+
+    /// Ends a paged pass: everything changed before it started is in, and the index-lag margin makes the next
+    /// incremental pass re-read what search may not have shown yet. Returns the rows `table` now holds.
+    func finishPass(_ state: Checkpoint, table: TableSpec, indexLagSeconds: Int) async throws -> Int {
+        let watermark = (state.passStartedAt ?? Self.now()) - indexLagSeconds
+        return try await store.write { tx in
+            var done = state
+            done.mode = .idle
+            done.position = nil
+            done.watermark = max(watermark, state.watermark ?? 0)
+            if state.mode == .sweep { done.lastFullSweepAt = Self.now() } else { done.lastIncrementalAt = Self.now() }
+            try tx.save(done)
+            return try tx.count(table)
+        }
+    }
+}
