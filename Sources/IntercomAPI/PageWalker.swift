@@ -3,7 +3,8 @@ public enum PageStyle: Sendable, Equatable {
     /// `GET` with `per_page` and `starting_after` in the query; the next cursor is `pages.next.starting_after`.
     case cursorList(path: String, itemsKey: String, perPage: Int)
     /// `POST` search with the cursor in the body under `pagination` (a query-string cursor returns page 1 again).
-    case cursorSearch(path: String, query: JSON, sort: JSON?, perPage: Int)
+    /// Items sit under `data` for contacts and under `conversations` for conversations.
+    case cursorSearch(path: String, itemsKey: String, query: JSON, sort: JSON?, perPage: Int)
     /// `page` and `per_page` in the query; more pages while `pages.next` is set.
     case pageNumber(path: String, itemsKey: String, perPage: Int)
     /// `scroll_param` in the query; the end is a page with empty `data`.
@@ -39,7 +40,7 @@ public struct PageWalker: Sendable {
             var query = [("per_page", String(perPage))]
             if let position { query.append(("starting_after", position)) }
             return IntercomRequest(.get, path, query: query)
-        case let .cursorSearch(path, filter, sort, perPage):
+        case let .cursorSearch(path, _, filter, sort, perPage):
             var pagination: [(String, JSON)] = [("per_page", .int(perPage))]
             if let position { pagination.append(("starting_after", .string(position))) }
             var body: [(String, JSON)] = [("query", filter)]
@@ -58,11 +59,8 @@ public struct PageWalker: Sendable {
         let items: [JSON]
         var next: String?
         switch style {
-        case let .cursorList(_, key, _):
+        case let .cursorList(_, key, _), let .cursorSearch(_, key, _, _, _):
             items = body[key]?.arrayValue ?? []
-            next = body["pages"]?["next"]?["starting_after"]?.stringValue
-        case .cursorSearch:
-            items = body["data"]?.arrayValue ?? []
             next = body["pages"]?["next"]?["starting_after"]?.stringValue
         case let .pageNumber(_, key, _):
             items = body[key]?.arrayValue ?? []

@@ -34,7 +34,7 @@ extension SyncEngine {
             style = .cursorList(path: "/contacts", itemsKey: "data", perPage: options.perPage)
         } else {
             let bound = Self.dayBound(before: state.watermark ?? 0, timezone: context.timezone)
-            style = .cursorSearch(path: "/contacts/search",
+            style = .cursorSearch(path: "/contacts/search", itemsKey: "data",
                                   query: .object([("field", .string("updated_at")), ("operator", .string(">")), ("value", .int(bound))]),
                                   sort: .object([("field", .string("updated_at")), ("order", .string("ascending"))]),
                                   perPage: options.perPage)

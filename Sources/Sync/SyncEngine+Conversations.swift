@@ -14,7 +14,7 @@ extension SyncEngine {
         var state = try await beginPass(checkpoint, sweeping: sweeping)
         let style: PageStyle = sweeping
             ? .cursorList(path: "/conversations", itemsKey: "conversations", perPage: options.perPage)
-            : .cursorSearch(path: "/conversations/search",
+            : .cursorSearch(path: "/conversations/search", itemsKey: "conversations",
                             query: .object([("field", .string("updated_at")), ("operator", .string(">")), ("value", .int(state.watermark ?? 0))]),
                             sort: .object([("field", .string("updated_at")), ("order", .string("ascending"))]),
                             perPage: options.perPage)

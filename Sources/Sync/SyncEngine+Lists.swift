@@ -63,7 +63,7 @@ extension SyncEngine {
         for segmentID in segmentIDs {
             var members: [String] = []
             let query: JSON = .object([("field", .string("segment_id")), ("operator", .string("=")), ("value", .string(segmentID))])
-            for try await page in client.pages(.cursorSearch(path: "/contacts/search", query: query, sort: nil, perPage: context.options.perPage)) {
+            for try await page in client.pages(.cursorSearch(path: "/contacts/search", itemsKey: "data", query: query, sort: nil, perPage: context.options.perPage)) {
                 members += page.items.compactMap { $0["id"]?.stringValue }
             }
             let rows = members.map { [$0.databaseValue, segmentID.databaseValue] }

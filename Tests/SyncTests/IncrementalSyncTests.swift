@@ -44,6 +44,31 @@ import Testing
         }
     }
 
+    @Test func aNewPartOnACappedConversationKeepsTheOlderPartsAlreadyMirrored() async throws {
+        try await withRig { rig in
+            try await rig.sync()
+            let capped = try await rig.store.read { db in
+                try String.fetchOne(db, sql: "SELECT id FROM conversations WHERE parts_truncated = 1 ORDER BY id LIMIT 1")!
+            }
+            try await rig.control(.post, "/conversations/\(capped)/parts", .object([("body", .string("<p>one more</p>"))]))
+            let incremental = try await rig.sync()
+            #expect(incremental.resources.first { $0.resource == .conversations }?.mode == "incremental")
+            let (held, total, truncated) = try await rig.store.read { db in
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT (SELECT COUNT(*) FROM conversation_parts WHERE conversation_id = c.id) AS held,
+                           parts_total_count, parts_truncated FROM conversations c WHERE id = ?
+                    """, arguments: [capped])!
+                return (row["held"] as Int, row["parts_total_count"] as Int, row["parts_truncated"] as Bool)
+            }
+            // Intercom now returns the 500 most recent, which drops the oldest we had; we keep it.
+            #expect(held == 501)
+            #expect(total > held)
+            #expect(truncated)
+            let diff = try await differences(rig)
+            #expect(diff.isEmpty, "\(diff)")
+        }
+    }
+
     @Test func aSameDayUpdateIsFoundByTheNextIncrementalPass() async throws {
         try await withRig { rig in
             try await rig.sync()
@@ -65,6 +90,8 @@ import Testing
             let busy = try await rig.sync(resources: [.contacts, .conversations])
             // Searches, plus one fetch per changed conversation for its parts; not a re-listing of everything.
             #expect(busy.api.calls - quiet.api.calls <= 5 + 2)
+            // ...and at least those fetches: the changed conversations really were found.
+            #expect(busy.api.calls - quiet.api.calls >= 5)
         }
     }
 }
