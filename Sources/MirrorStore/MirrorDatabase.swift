@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import IntercomAPI
 
@@ -32,8 +33,14 @@ public final class MirrorDatabase: Sendable {
     // MARK: - Writes
 
     /// Runs `body` in one write transaction: a batch and its checkpoint commit together or not at all.
+    /// Every write also advances the mirror's generation, which the read API turns into ETags.
     public func write<T: Sendable>(_ body: @escaping @Sendable (MirrorTransaction) throws -> T) async throws -> T {
-        try await pool.write { db in try body(MirrorTransaction(db: db)) }
+        try await pool.write { db in
+            let result = try body(MirrorTransaction(db: db))
+            try db.execute(sql: "UPDATE mirror_generation SET generation = generation + 1, changed_at = ?",
+                           arguments: [Int(Date().timeIntervalSince1970)])
+            return result
+        }
     }
 
     // MARK: - Reads
@@ -56,6 +63,14 @@ public final class MirrorDatabase: Sendable {
     /// Ids of `table` that the sweep `generation` did not see.
     public func unswept(_ table: TableSpec, generation: Int) async throws -> [String] {
         try await pool.read { db in try MirrorTransaction(db: db).unswept(table, generation: generation) }
+    }
+
+    /// The write generation and the time of the last write (unix seconds): a new generation means new data.
+    public func generation() async throws -> (generation: Int, changedAt: Int) {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT generation, changed_at FROM mirror_generation")
+            return (row?["generation"] ?? 0, row?["changed_at"] ?? 0)
+        }
     }
 
     /// Row counts of every catalog table.

@@ -2,7 +2,7 @@ import IntercomAPI
 import GRDB
 
 /// The mirror's schema: tables generated from the catalog, the sync bookkeeping tables, and the seed views.
-enum Schema {
+public enum Schema {
     /// Hidden column on resource tables: the full-sweep generation that last saw the row.
     static let sweepColumn = "_sweep"
 
@@ -53,6 +53,7 @@ enum Schema {
                 """)
             for view in seedViews { try db.execute(sql: view) }
         }
+        registerReadAPIMigration(&migrator)
         return migrator
     }
 
@@ -74,6 +75,9 @@ enum Schema {
 
     /// Identifiers come from the catalog only; quoting keeps names like `open` and `read` legal.
     static func quoted(_ name: String) -> String { "\"\(name)\"" }
+
+    /// The same quoting for other modules (the read API), which also take names only from the catalog.
+    public static func quotedName(_ name: String) -> String { quoted(name) }
 
     /// Views shaped like the Keboola and Segment warehouse layouts, so existing SQL keeps working.
     static var seedViews: [String] {

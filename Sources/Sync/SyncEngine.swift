@@ -7,7 +7,7 @@ import MirrorStore
 /// Runs sync passes: each resource pages through Intercom and commits every page with its checkpoint.
 public final class SyncEngine: Sendable {
     let client: IntercomClient
-    let store: MirrorDatabase
+    public let store: MirrorDatabase
     let logger: Logger
     let progress: SyncProgress
 

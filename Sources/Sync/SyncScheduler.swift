@@ -2,6 +2,7 @@ import GRDB
 import Foundation
 import IntercomAPI
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Runs sync passes on a schedule inside the service group: incremental every `interval`, and a full sweep
@@ -22,6 +23,22 @@ public struct SyncScheduler: Service {
         self.logger = logger
     }
 
+    /// Exports a pass through swift-metrics (Prometheus in `serve`): durations, records, API calls, 429s, retries.
+    static func record(_ report: SyncReport, full: Bool) {
+        let mode = full ? "full" : "incremental"
+        Metrics.Timer(label: "intercache_sync_duration_seconds", dimensions: [("mode", mode)], preferredDisplayUnit: .seconds)
+            .recordNanoseconds(Int64(report.seconds * 1e9))
+        for resource in report.resources {
+            let dimensions = [("resource", resource.resource.rawValue)]
+            Counter(label: "intercache_sync_records_total", dimensions: dimensions).increment(by: resource.written)
+            Counter(label: "intercache_sync_deleted_total", dimensions: dimensions).increment(by: resource.deleted)
+            if resource.error != nil { Counter(label: "intercache_sync_failures_total", dimensions: dimensions).increment() }
+        }
+        Counter(label: "intercache_intercom_api_calls_total").increment(by: report.api.calls)
+        Counter(label: "intercache_intercom_rate_limited_total").increment(by: report.api.rateLimited)
+        Counter(label: "intercache_intercom_retries_total").increment(by: report.api.retries)
+    }
+
     public func run() async throws {
         let clock = ContinuousClock()
         await cancelWhenGracefulShutdown {
@@ -33,6 +50,7 @@ public struct SyncScheduler: Service {
                 do {
                     let report = try await engine.run(pass)
                     if pass.full || lastFull == nil { lastFull = started }
+                    Self.record(report, full: pass.full)
                     logger.info("sync pass finished", metadata: [
                         "full": "\(pass.full)", "rows": "\(report.written)", "calls": "\(report.api.calls)",
                         "rate_limited": "\(report.api.rateLimited)", "seconds": "\(String(format: "%.1f", report.seconds))",

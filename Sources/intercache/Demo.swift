@@ -5,6 +5,7 @@ import IntercomSimulator
 import Foundation
 import Logging
 import MirrorStore
+import ReadAPI
 import Sync
 
 /// `intercache demo`: the README's first command; runs everything on a simulated workspace, no Intercom account needed.
@@ -15,6 +16,8 @@ struct Demo: AsyncParsableCommand {
     var simulatorPort = 0
     @Option(help: "SQLite mirror the demo syncs into.")
     var database = "intercache-demo.sqlite"
+    @Option(help: "Port of the read API (0 picks a free one).")
+    var port = 8080
     @OptionGroup var workspaceFlags: SimulatorFlags
 
     func run() async throws {
@@ -37,30 +40,43 @@ struct Demo: AsyncParsableCommand {
                    -d '{"query":{"field":"role","operator":"=","value":"user"},"pagination":{"per_page":5}}' '\(base)/contacts/search'
               curl -s '\(base)/_simulator/truth'        # ground truth counts a mirror must match
 
-            Syncing the simulated workspace into \(database) (progress below)...
+            Syncing the simulated workspace into \(database) (progress below), then serving the read API...
             """)
-            Task { await syncOnce(base: base, token: token, logger: quiet) }
+            Task { await syncThenServe(base: base, token: token, logger: quiet) }
         }
         try await app.runService()
     }
 
-    /// One full sync of the simulator into the demo database, with the same engine `intercache sync` runs.
-    func syncOnce(base: String, token: String, logger: Logger) async {
+    /// One full sync of the simulator into the demo database, with the same engine `intercache sync` runs; then the
+    /// read API over it, with the scheduler keeping it fresh, as `intercache serve` runs them.
+    func syncThenServe(base: String, token: String, logger: Logger) async {
         do {
             let client = IntercomClient(configuration: IntercomConfiguration(baseURL: base, token: token), logger: logger)
-            let engine = SyncEngine(client: client, store: try MirrorDatabase(path: database), logger: logger,
-                                    progress: SyncProgress(output: .standardError))
+            let store = try MirrorDatabase(path: database)
+            let engine = SyncEngine(client: client, store: store, logger: logger, progress: SyncProgress(output: .standardError))
             let report = try await engine.run(SyncOptions())
             printError(SyncCommand().summary(report))
-            printLine("""
+            let scheduler = SyncScheduler(engine: SyncEngine(client: client, store: store, logger: logger), options: SyncOptions(),
+                                          interval: .seconds(60), fullInterval: .seconds(21_600), logger: logger)
+            let app = Application(router: ReadAPI.buildRouter(store: store), configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                                  services: [scheduler], onServerRunning: { channel in
+                let api = "http://127.0.0.1:\(channel.localAddress?.port ?? port)"
+                printLine("""
 
-            The mirror is in \(database). Try:
-              sqlite3 \(database) "SELECT state, COUNT(*) FROM conversations GROUP BY state"
-              sqlite3 \(database) "SELECT admin_assignee_id, COUNT(*) FROM conversations WHERE state = 'open' GROUP BY 1"
-              sqlite3 \(database) "SELECT name, email FROM users LIMIT 5"
-              sqlite3 \(database) "SELECT resource, mode, rows_written, intercom_total, truncated FROM sync_runs"
-            Press Ctrl-C to stop.
-            """)
+                The mirror is in \(database); the read API listens on \(api). Try:
+                  curl -s '\(api)/counts'
+                  curl -s '\(api)/conversations?state=open&sort=-updated_at&limit=3&fields=id,title,admin_assignee_id'
+                  curl -s '\(api)/conversations/counts?group_by=state,admin_assignee_id'
+                  curl -s '\(api)/users?limit=2&count=true'
+                  curl -s "\(api)/users/$(curl -s '\(api)/users?limit=1&fields=id' | sed -E 's/.*"id":"([^"]+)".*/\\1/')/conversations?fields=id,state"
+                  curl -s '\(api)/search?q=renewal&limit=3'
+                  curl -s '\(api)/contacts?format=csv&fields=id,name,email' | head
+                  curl -s '\(api)/sync'
+                  sqlite3 \(database) "SELECT state, COUNT(*) FROM conversations GROUP BY state"
+                Press Ctrl-C to stop.
+                """)
+            }, logger: logger)
+            try await app.runService()
         } catch {
             printError(syncFailureMessage(error))
         }

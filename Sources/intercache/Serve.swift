@@ -1,14 +1,20 @@
 import ArgumentParser
+import Hummingbird
 import Logging
+import Metrics
+import MirrorStore
+import Prometheus
+import ReadAPI
 import ServiceLifecycle
-import UnixSignals
 import Sync
 
-/// `intercache serve`: the long-running process; for now the sync scheduler (the read API joins it next).
+/// `intercache serve`: the read API and the sync scheduler in one ServiceGroup; SIGTERM stops the listener, lets the
+/// sync's current transaction finish, and exits 0.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Keep the mirror fresh: sync on a schedule until stopped (SIGTERM stops cleanly).")
+    static let configuration = CommandConfiguration(abstract: "Serve the read API and keep the mirror fresh with scheduled syncs (SIGTERM stops cleanly).")
 
     @OptionGroup var flags: SyncFlags
+    @OptionGroup var api: APIFlags
     @Option(help: "Seconds between incremental sync passes.")
     var syncInterval = 60
     @Option(help: "Seconds between full sweeps, which also detect deletions that leave no trace (default 6 h).")
@@ -21,12 +27,32 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "intercache.serve")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let (engine, options) = try flags.assemble(logger: logger, progress: SyncProgress(output: nil))
         let scheduler = SyncScheduler(engine: engine, options: options, interval: .seconds(syncInterval),
                                       fullInterval: .seconds(fullSyncInterval), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let app = Application(
+            router: ReadAPI.buildRouter(store: engine.store, configuration: ReadAPIConfiguration(apiKeys: api.apiKeys), registry: registry),
+            configuration: .init(address: .hostname(api.hostValue, port: api.portValue), serverName: "intercache"),
+            services: [scheduler],
+            onServerRunning: { channel in
+                printLine("listening on http://\(api.hostValue):\(channel.localAddress?.port ?? api.portValue)")
+            },
+            logger: logger
+        )
         logger.info("serving", metadata: ["database": "\(flags.databasePath)", "intercom": "\(flags.baseURL)",
-                                          "sync_interval": "\(syncInterval)", "full_sync_interval": "\(fullSyncInterval)"])
-        try await group.run()
+                                          "api_keys": "\(api.apiKeys.count)", "sync_interval": "\(syncInterval)",
+                                          "full_sync_interval": "\(fullSyncInterval)"])
+        try await app.runService()
+    }
+}
+
+/// `intercache openapi`: prints the read API's OpenAPI document (the repository's `openapi.yaml` is its output).
+struct OpenAPICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "openapi", abstract: "Print the read API's OpenAPI document.")
+
+    func run() {
+        print(OpenAPIDocument.yaml, terminator: "")
     }
 }

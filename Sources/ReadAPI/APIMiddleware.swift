@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IntercomAPI
+import Logging
+
+/// The request id, API-key check and error rendering of every route: whatever a handler throws leaves as the
+/// JSON error envelope, and nothing of Hummingbird's default error body or of an internal error leaks.
+struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
+    let apiKeys: [[UInt8]]
+    /// Paths that stay open with keys set: probes and the contract.
+    static var openPaths: Set<String> { ["/healthz", "/readyz", "/openapi.yaml"] }
+
+    init(apiKeys: [String]) {
+        self.apiKeys = apiKeys.map { Array($0.utf8) }
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let requestID = Self.newRequestID()
+        var response: Response
+        do {
+            try authorize(request)
+            response = try await next(request, context)
+        } catch {
+            let apiError = Self.apiError(error)
+            if apiError.status == .internalServerError {
+                context.logger.error("request failed", metadata: ["request_id": "\(requestID)", "path": "\(request.uri.path)",
+                                                                  "error": "\(String(reflecting: error))"])
+            }
+            response = .json(apiError.body(requestID: requestID), status: apiError.status)
+            if apiError.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        }
+        response.headers[.requestID] = requestID
+        return response
+    }
+
+    func authorize(_ request: Request) throws {
+        guard !apiKeys.isEmpty, !Self.openPaths.contains(request.uri.path) else { return }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized }
+        let presented = Array(header.dropFirst("Bearer ".count).utf8)
+        // Compare against every key, in time that does not depend on where the bytes differ.
+        var matched = false
+        for key in apiKeys where Self.constantTimeEqual(key, presented) { matched = true }
+        guard matched else { throw APIError.unauthorized }
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        for i in 0..<max(a.count, b.count) {
+            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+        }
+        return difference == 0
+    }
+
+    static func apiError(_ error: any Error) -> APIError {
+        switch error {
+        case let error as APIError: return error
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return .routeNotFound
+            case .methodNotAllowed: return .methodNotAllowed
+            default: return APIError(error.status, "http_error", error.body ?? error.status.reasonPhrase)
+            }
+        case is CancellationError: return .queryTimeout
+        default: return .internalError
+        }
+    }
+
+    static func newRequestID() -> String {
+        String((0..<16).map { _ in "0123456789abcdef".randomElement()! })
+    }
+}
+
+/// ETag and Last-Modified from the mirror's write generation: a dashboard polling an unchanged list gets 304 and
+/// no query runs. Probes, metrics and `/sync` (whose lag changes with the clock) are never cached.
+struct ConditionalGetMiddleware<Context: RequestContext>: RouterMiddleware {
+    let reader: MirrorReader
+    static var uncached: Set<String> { ["/healthz", "/readyz", "/metrics", "/sync"] }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get, !Self.uncached.contains(request.uri.path) else { return try await next(request, context) }
+        let (generation, changedAt) = try await reader.generation()
+        let tag = "\"g\(generation)-\(Self.fingerprint(request))\""
+        let lastModified = Self.httpDate(changedAt)
+        if let match = request.headers[.ifNoneMatch],
+           match.split(separator: ",").contains(where: { let t = $0.trimmingCharacters(in: .whitespaces); return t == tag || t == "W/" + tag || t == "*" }) {
+            return Response(status: .notModified, headers: [.eTag: tag, .lastModified: lastModified])
+        }
+        var response = try await next(request, context)
+        if response.status == .ok {
+            response.headers[.eTag] = tag
+            response.headers[.lastModified] = lastModified
+            response.headers[.cacheControl] = "no-cache"
+        }
+        return response
+    }
+
+    /// FNV-1a of the URI and the representation headers, so two URLs never share a tag.
+    static func fingerprint(_ request: Request) -> String {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for byte in (request.uri.description + "|" + (request.headers[.accept] ?? "")).utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100000001b3
+        }
+        return String(hash, radix: 16)
+    }
+
+    static func httpDate(_ seconds: Int) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-Id")!
+}

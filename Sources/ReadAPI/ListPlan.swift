@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import MirrorStore
+
+/// SQL text with its bound values. The text only ever holds catalog names and constants.
+struct SQLFragment {
+    var sql: String
+    var arguments: [DatabaseValue]
+
+    init(_ sql: String, _ arguments: [DatabaseValue] = []) {
+        self.sql = sql
+        self.arguments = arguments
+    }
+}
+
+/// Turns a parsed list request into SQL over the resource's table (alias `t`).
+struct ListPlan {
+    let resource: ReadResource
+    let relation: Relation?
+    let query: ListQuery
+
+    var table: String { Schema.quotedName(resource.table.name) }
+
+    static func column(_ name: String) -> String { "t.\(Schema.quotedName(name))" }
+
+    static func expression(_ target: FilterTarget) -> SQLFragment {
+        switch target {
+        case let .column(name, _): SQLFragment(column(name))
+        case let .customAttribute(key): SQLFragment("json_extract(t.custom_attributes, ?)", ["$.\"\(key)\"".databaseValue])
+        }
+    }
+
+    /// The WHERE clause without the cursor: scope, relation, filters.
+    var conditions: SQLFragment {
+        var parts: [SQLFragment] = []
+        if let scope = resource.scope { parts.append(SQLFragment(scope.sql, [scope.value.databaseValue])) }
+        if let relation { parts.append(SQLFragment(relation.sql, [relation.parentID.databaseValue])) }
+        for filter in query.filters { parts.append(Self.condition(filter)) }
+        return Self.and(parts)
+    }
+
+    static func and(_ parts: [SQLFragment]) -> SQLFragment {
+        guard !parts.isEmpty else { return SQLFragment("1") }
+        return SQLFragment(parts.map { "(\($0.sql))" }.joined(separator: " AND "), parts.flatMap(\.arguments))
+    }
+
+    static func condition(_ filter: Filter) -> SQLFragment {
+        let e = expression(filter.target)
+        func with(_ sql: String, _ values: [DatabaseValue]) -> SQLFragment {
+            // The expression appears once per `{e}`; its own bound path repeats with it.
+            let uses = sql.components(separatedBy: "{e}").count - 1
+            let text = sql.replacingOccurrences(of: "{e}", with: e.sql)
+            return SQLFragment(text, Array(repeating: e.arguments, count: uses).flatMap { $0 } + values)
+        }
+        let placeholders = Array(repeating: "?", count: filter.values.count).joined(separator: ", ")
+        switch filter.op {
+        case .eq: return with(filter.values.count == 1 ? "{e} = ?" : "{e} IN (\(placeholders))", filter.values)
+        case .ne: return with("{e} IS NULL OR {e} NOT IN (\(placeholders))", filter.values)
+        case .gt: return with("{e} > ?", filter.values)
+        case .gte: return with("{e} >= ?", filter.values)
+        case .lt: return with("{e} < ?", filter.values)
+        case .lte: return with("{e} <= ?", filter.values)
+        case .in: return with("{e} IN (\(placeholders))", filter.values)
+        case .contains, .startswith: return with("{e} LIKE ? ESCAPE '\\'", filter.values)
+        case .isnull: return with(filter.values.first == 1.databaseValue ? "{e} IS NULL" : "{e} IS NOT NULL", [])
+        }
+    }
+
+    /// Items strictly after the cursor in the sort order, NULL sorting lowest as SQLite orders it.
+    static func after(_ cursor: Cursor) -> SQLFragment {
+        let id = cursor.id.databaseValue
+        guard cursor.sort.column != "id" else { return SQLFragment(cursor.sort.descending ? "t.id < ?" : "t.id > ?", [id]) }
+        let c = column(cursor.sort.column)
+        switch (cursor.sort.descending, cursor.value.isNull) {
+        case (false, false): return SQLFragment("\(c) > ? OR (\(c) = ? AND t.id > ?)", [cursor.value, cursor.value, id])
+        case (false, true): return SQLFragment("(\(c) IS NULL AND t.id > ?) OR \(c) IS NOT NULL", [id])
+        case (true, false): return SQLFragment("\(c) < ? OR (\(c) = ? AND t.id < ?) OR \(c) IS NULL", [cursor.value, cursor.value, id])
+        case (true, true): return SQLFragment("\(c) IS NULL AND t.id < ?", [id])
+        }
+    }
+
+    var orderBy: String {
+        let direction = query.sort.descending ? " DESC" : ""
+        if query.sort.column == "id" { return "t.id\(direction)" }
+        return "\(Self.column(query.sort.column))\(direction), t.id\(direction)"
+    }
+
+    /// One page: `limit + 1` rows, so the caller knows whether another page follows.
+    func page(after cursor: Cursor?, limit: Int) -> SQLFragment {
+        let conditions = Self.and([self.conditions] + (cursor.map { [Self.after($0)] } ?? []))
+        let columns = resource.fields.map { Self.column($0.name) }.joined(separator: ", ")
+        return SQLFragment("SELECT \(columns) FROM \(table) t WHERE \(conditions.sql) ORDER BY \(orderBy) LIMIT ?",
+                           conditions.arguments + [(limit + 1).databaseValue])
+    }
+
+    var count: SQLFragment {
+        let conditions = self.conditions
+        return SQLFragment("SELECT COUNT(*) FROM \(table) t WHERE \(conditions.sql)", conditions.arguments)
+    }
+
+    /// Group-by counts, largest first. 10,000 groups bounds a response over a high-cardinality field.
+    var groups: SQLFragment {
+        let conditions = self.conditions
+        let columns = query.groupBy.map { Self.column($0.name) }.joined(separator: ", ")
+        let positions = query.groupBy.indices.map { String($0 + 1) }.joined(separator: ", ")
+        return SQLFragment("SELECT \(columns), COUNT(*) AS count FROM \(table) t WHERE \(conditions.sql) GROUP BY \(positions) ORDER BY count DESC, \(positions) LIMIT 10000",
+                           conditions.arguments)
+    }
+}

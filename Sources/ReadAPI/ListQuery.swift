@@ -1,0 +1,200 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import IntercomAPI
+import MirrorStore
+
+/// The filter operators of `field__op=value`.
+public enum FilterOperator: String, CaseIterable, Sendable {
+    case eq, ne, gt, gte, lt, lte, `in`, contains, startswith, isnull
+}
+
+/// What a filter compares: a catalog column, or one key of `custom_attributes`.
+enum FilterTarget: Equatable {
+    case column(name: String, kind: ColumnKind)
+    case customAttribute(key: String)
+}
+
+/// One parsed filter, its values already converted to the column's type.
+struct Filter {
+    let target: FilterTarget
+    let op: FilterOperator
+    let values: [DatabaseValue]
+}
+
+/// The output formats of a list.
+enum ListFormat: String {
+    case json, csv, ndjson
+}
+
+/// A list request, parsed and checked against the resource's allowlists. Nothing in it is request text that
+/// could reach SQL: column names are catalog names, everything else is a value to bind.
+struct ListQuery {
+    /// 50 keeps a default page small for dashboards; 1000 bounds one response's memory.
+    static let defaultLimit = 50, maxLimit = 1000
+    static let reserved: Set<String> = ["limit", "cursor", "sort", "fields", "count", "format", "group_by"]
+
+    var limit = defaultLimit
+    var sort: SortKey
+    var cursor: Cursor?
+    var filters: [Filter] = []
+    /// Requested fields, in the caller's order; nil for all.
+    var fields: [ColumnSpec]?
+    var count = false
+    var format = ListFormat.json
+    var groupBy: [ColumnSpec] = []
+
+    /// Parses the query string of a list (or, with `counts`, of its group-by counts) over `resource`.
+    init(_ parameters: [(key: String, value: String)], resource: ReadResource, accept: String?, counts: Bool = false) throws(APIError) {
+        sort = resource.defaultSort
+        var cursorText: String?
+        if accept?.contains("text/csv") == true { format = .csv }
+        if accept?.contains("application/x-ndjson") == true { format = .ndjson }
+        for (key, value) in parameters {
+            switch key {
+            case "limit":
+                guard let n = Int(value), (1...Self.maxLimit).contains(n) else {
+                    throw .badNumber("limit", value, range: "from 1 to \(Self.maxLimit)")
+                }
+                limit = n
+            case "cursor": cursorText = value
+            case "sort": sort = try Self.parseSort(value, resource: resource)
+            case "fields":
+                fields = try value.split(separator: ",").map { name throws(APIError) in
+                    guard let column = resource.field(String(name)) else {
+                        throw .unknownField(String(name), parameter: "fields", candidates: resource.fields.map(\.name))
+                    }
+                    return column
+                }
+            case "count": count = try Self.parseBool(value, parameter: "count")
+            case "format":
+                guard let f = ListFormat(rawValue: value) else { throw .badValue("format", value, expected: "json, csv or ndjson") }
+                format = f
+            case "group_by":
+                guard counts else { throw .unknownFilter(key, candidates: resource.filterable.map(\.name)) }
+                groupBy = try value.split(separator: ",").map { name throws(APIError) in
+                    guard let column = resource.filterableColumn(String(name)) else {
+                        throw .unknownField(String(name), parameter: "group_by", candidates: resource.filterable.map(\.name))
+                    }
+                    return column
+                }
+            default: filters.append(try Self.parseFilter(key: key, value: value, resource: resource))
+            }
+        }
+        if counts && groupBy.isEmpty {
+            throw APIError(.badRequest, "missing_group_by", "Counts need group_by=field[,field].",
+                           hint: "for example group_by=\(resource.filterable.dropFirst().first?.name ?? "id")")
+        }
+        if let cursorText { cursor = try Cursor(decoding: cursorText, sort: sort) }
+    }
+
+    static func parseSort(_ text: String, resource: ReadResource) throws(APIError) -> SortKey {
+        let descending = text.hasPrefix("-")
+        let name = descending ? String(text.dropFirst()) : text
+        guard resource.filterableColumn(name) != nil else {
+            throw .unknownField(name, parameter: "sort", candidates: resource.filterable.map(\.name))
+        }
+        return SortKey(column: name, descending: descending)
+    }
+
+    static func parseBool(_ text: String, parameter: String) throws(APIError) -> Bool {
+        switch text.lowercased() {
+        case "true", "1", "": return true
+        case "false", "0": return false
+        default: throw .badValue(parameter, text, expected: "true or false")
+        }
+    }
+
+    /// `field`, `field__op`, `custom_attributes.KEY` or `custom_attributes.KEY__op`.
+    static func parseFilter(key: String, value: String, resource: ReadResource) throws(APIError) -> Filter {
+        var name = key, op = FilterOperator.eq
+        if let range = key.range(of: "__", options: .backwards) {
+            let opText = String(key[range.upperBound...])
+            guard let parsed = FilterOperator(rawValue: opText) else { throw .unknownOperator(opText) }
+            op = parsed
+            name = String(key[..<range.lowerBound])
+        }
+        let target: FilterTarget
+        if resource.hasCustomAttributes, name.hasPrefix("custom_attributes.") {
+            let attribute = String(name.dropFirst("custom_attributes.".count))
+            guard !attribute.isEmpty, !attribute.contains("\"") else {
+                throw .badValue("custom_attributes key", attribute, expected: "a key without double quotes")
+            }
+            target = .customAttribute(key: attribute)
+        } else if let column = resource.filterableColumn(name) {
+            target = .column(name: column.name, kind: column.kind)
+        } else {
+            var candidates = resource.filterable.map(\.name)
+            if resource.hasCustomAttributes { candidates.append("custom_attributes.KEY") }
+            throw .unknownFilter(name, candidates: candidates)
+        }
+        let values: [DatabaseValue]
+        switch op {
+        case .isnull: values = [try parseBool(value, parameter: key).databaseValue]
+        case .in:
+            let items = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard items.count <= maxLimit else { throw .badValue(key, "\(items.count) values", expected: "at most \(maxLimit) values") }
+            var converted: [DatabaseValue] = []
+            for item in items { converted += try variants(item, for: target, parameter: key) }
+            values = converted
+        case .contains, .startswith:
+            // Matched with LIKE: escape its wildcards so the value is taken literally.
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+            values = [(op == .contains ? "%\(escaped)%" : "\(escaped)%").databaseValue]
+        case .eq, .ne: values = try variants(value, for: target, parameter: key)
+        default: values = [try convert(value, for: target, parameter: key)]
+        }
+        return Filter(target: target, op: op, values: values)
+    }
+
+    /// A query-string value as the column stores it: integers for numbers, timestamps (unix seconds or ISO 8601)
+    /// and booleans, text otherwise. Custom attributes hold mixed types, so they take the most specific reading.
+    static func convert(_ text: String, for target: FilterTarget, parameter: String) throws(APIError) -> DatabaseValue {
+        switch target {
+        case let .column(_, kind):
+            switch kind {
+            case .integer:
+                guard let n = Int64(text) else { throw .badNumber(parameter, text, range: "(64-bit)") }
+                return n.databaseValue
+            case .timestamp:
+                if let n = Int64(text) { return n.databaseValue }
+                if let date = isoDate(text) { return Int64(date.timeIntervalSince1970).databaseValue }
+                throw .badNumber(parameter, text, range: "of unix seconds, or an ISO 8601 date")
+            case .real:
+                guard let x = Double(text), x.isFinite else { throw .badNumber(parameter, text, range: "or decimal") }
+                return x.databaseValue
+            case .boolean:
+                switch text.lowercased() {
+                case "true", "1": return 1.databaseValue
+                case "false", "0": return 0.databaseValue
+                default: throw .badValue(parameter, text, expected: "true or false")
+                }
+            case .text, .id, .assignee, .json:
+                return text.databaseValue
+            }
+        case .customAttribute:
+            if let n = Int64(text) { return n.databaseValue }
+            if let x = Double(text), x.isFinite, text.contains(".") { return x.databaseValue }
+            if text == "true" { return 1.databaseValue }
+            if text == "false" { return 0.databaseValue }
+            return text.databaseValue
+        }
+    }
+
+    /// The values an equality test accepts: the converted value, and for custom attributes also the text as given,
+    /// since one key can hold `123` in one contact and `"123"` in another.
+    static func variants(_ text: String, for target: FilterTarget, parameter: String) throws(APIError) -> [DatabaseValue] {
+        let value = try convert(text, for: target, parameter: parameter)
+        guard case .customAttribute = target, value != text.databaseValue else { return [value] }
+        return [value, text.databaseValue]
+    }
+
+    static func isoDate(_ text: String) -> Date? {
+        let full = ISO8601DateFormatter()
+        if let date = full.date(from: text) { return date }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        return day.date(from: text)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import IntercomAPI
+import MirrorStore
+
+/// The read side of the mirror: every query of the API goes through here, on the pool's readers (WAL snapshots,
+/// never waiting for the sync's writer), each under a time budget.
+public struct MirrorReader: Sendable {
+    public let store: MirrorDatabase
+    /// About a second: past it a query is interrupted and answered with 503 `query_timeout`, so one heavy request
+    /// cannot hold a reader connection and a client's socket indefinitely.
+    public let budget: Duration
+
+    public init(store: MirrorDatabase, budget: Duration = .seconds(1)) {
+        self.store = store
+        self.budget = budget
+    }
+
+    /// Runs `body` on a reader; past the budget the statement is interrupted (GRDB cancels it with the task).
+    public func timed<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let pool = store.pool, budget = budget
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await pool.read(body) }
+            group.addTask {
+                try await Task.sleep(for: budget)
+                return nil
+            }
+            defer { group.cancelAll() }
+            do {
+                guard let first = try await group.next(), let value = first else { throw APIError.queryTimeout }
+                return value
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
+                throw APIError.queryTimeout
+            }
+        }
+    }
+
+    /// One page of a list, each row's values in the resource's column order, and the cursor of the next, if any.
+    struct Page: Sendable {
+        let rows: [[DatabaseValue]]
+        let next: Cursor?
+    }
+
+    func page(_ plan: ListPlan, after cursor: Cursor?, limit: Int) async throws -> Page {
+        let sql = plan.page(after: cursor, limit: limit)
+        let sort = plan.query.sort
+        let columns = plan.resource.fields.map(\.name)
+        let sortIndex = columns.firstIndex(of: sort.column) ?? 0, idIndex = columns.firstIndex(of: "id") ?? 0
+        return try await timed { db in
+            var rows = try Row.fetchAll(db, sql: sql.sql, arguments: StatementArguments(sql.arguments)).map { Array($0.databaseValues) }
+            guard rows.count > limit else { return Page(rows: rows, next: nil) }
+            rows.removeLast()
+            let last = rows[rows.count - 1]
+            let next = Cursor(sort: sort, value: last[sortIndex], id: String.fromDatabaseValue(last[idIndex]) ?? "")
+            return Page(rows: rows, next: next)
+        }
+    }
+
+    func count(_ plan: ListPlan) async throws -> Int {
+        let sql = plan.count
+        return try await timed { db in try Int.fetchOne(db, sql: sql.sql, arguments: StatementArguments(sql.arguments)) ?? 0 }
+    }
+
+    func groups(_ plan: ListPlan) async throws -> [JSON] {
+        let sql = plan.groups
+        let columns = plan.query.groupBy
+        return try await timed { db in
+            try Row.fetchAll(db, sql: sql.sql, arguments: StatementArguments(sql.arguments)).map { row in
+                .object(columns.enumerated().map { index, column in (column.name, RowEncoder.value(row[index] ?? .null, kind: column.kind)) }
+                        + [("count", .int(row["count"] ?? 0))])
+            }
+        }
+    }
+
+    /// Whether the item exists in the resource (a user id asked for under `/leads` does not).
+    func exists(_ resource: ReadResource, id: String) async throws -> Bool {
+        try await item(resource, id: id) != nil
+    }
+
+    /// One item's values in the resource's column order.
+    func item(_ resource: ReadResource, id: String) async throws -> [DatabaseValue]? {
+        let table = Schema.quotedName(resource.table.name)
+        let columns = resource.fields.map { ListPlan.column($0.name) }.joined(separator: ", ")
+        var sql = "SELECT \(columns) FROM \(table) t WHERE t.id = ?"
+        var arguments: [DatabaseValue] = [id.databaseValue]
+        if let scope = resource.scope {
+            sql += " AND \(scope.sql)"
+            arguments.append(scope.value.databaseValue)
+        }
+        let query = sql, values = arguments
+        return try await timed { db in
+            try Row.fetchOne(db, sql: query, arguments: StatementArguments(values)).map { Array($0.databaseValues) }
+        }
+    }
+
+    /// The write generation and when it last changed, for ETag and Last-Modified.
+    func generation() async throws -> (generation: Int, changedAt: Int) {
+        try await timed { db in
+            let row = try Row.fetchOne(db, sql: "SELECT generation, changed_at FROM mirror_generation")
+            return (row?["generation"] ?? 0, row?["changed_at"] ?? 0)
+        }
+    }
+}

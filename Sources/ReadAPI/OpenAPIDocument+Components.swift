@@ -1,0 +1,134 @@
+import IntercomAPI
+import MirrorStore
+
+extension OpenAPIDocument {
+    static var components: JSON {
+        .object([
+            ("securitySchemes", .object([("bearer", .object([("type", .string("http")), ("scheme", .string("bearer"))]))])),
+            ("parameters", parameters),
+            ("responses", responses),
+            ("schemas", .object(schemas)),
+        ])
+    }
+
+    static var parameters: JSON {
+        func param(_ name: String, _ description: String, _ schema: [(String, JSON)]) -> (String, JSON) {
+            (name, .object([("name", .string(name)), ("in", .string("query")), ("description", .string(description)),
+                            ("required", .bool(false)), ("schema", .object(schema))]))
+        }
+        return .object([
+            ("id", .object([("name", .string("id")), ("in", .string("path")), ("required", .bool(true)),
+                            ("schema", .object([("type", .string("string"))]))])),
+            param("limit", "Items per page (default \(ListQuery.defaultLimit))",
+                  [("type", .string("integer")), ("minimum", .int(1)), ("maximum", .int(ListQuery.maxLimit))]),
+            param("cursor", "next_cursor of the previous page, unchanged", [("type", .string("string"))]),
+            param("sort", "field or -field (descending); id breaks ties", [("type", .string("string"))]),
+            param("fields", "Comma list of fields to return", [("type", .string("string"))]),
+            param("count", "true adds total_count", [("type", .string("boolean"))]),
+            param("format", "json (default), or csv / ndjson to stream the whole list",
+                  [("type", .string("string")), ("enum", .array(["json", "csv", "ndjson"].map(JSON.string)))]),
+            param("group_by", "Comma list of fields to count by", [("type", .string("string"))]),
+        ])
+    }
+
+    static var responses: JSON {
+        func error(_ description: String) -> JSON {
+            .object([("description", .string(description)), ("content", .object([("application/json", schemaRef("Error"))]))])
+        }
+        return .object([
+            ("BadRequest", error("Unknown field or operator, bad value, number or cursor")),
+            ("Unauthorized", error("INTERCACHE_API_KEYS is set and no valid Authorization: Bearer key was sent")),
+            ("NotFound", error("No item with that id in the mirror")),
+            ("Unavailable", error("query_timeout: the query ran past its budget; not_ready: no sync has completed")),
+            ("NotModified", .object([("description", .string("Unchanged since the ETag sent in If-None-Match"))])),
+        ])
+    }
+
+    static var schemas: [(String, JSON)] {
+        let nullableInteger = JSON.object([("type", .string("integer")), ("nullable", .bool(true))])
+        let nullableString = JSON.object([("type", .string("string")), ("nullable", .bool(true))])
+        func object(_ properties: [(String, JSON)], required: [String] = []) -> JSON {
+            var members: [(String, JSON)] = [("type", .string("object"))]
+            if !required.isEmpty { members.append(("required", .array(required.map(JSON.string)))) }
+            members.append(("properties", .object(properties)))
+            return .object(members)
+        }
+        func counts() -> JSON { .object([("type", .string("object")), ("additionalProperties", .object([("type", .string("integer"))]))]) }
+        var schemas: [(String, JSON)] = [
+            ("Error", object([
+                ("error", object([
+                    ("status", .object([("type", .string("integer"))])), ("code", .object([("type", .string("string"))])),
+                    ("message", .object([("type", .string("string"))])), ("hint", .object([("type", .string("string"))])),
+                ], required: ["status", "code", "message"])),
+                ("request_id", .object([("type", .string("string"))])),
+            ], required: ["error", "request_id"])),
+            ("GroupCounts", object([("data", .object([("type", .string("array")), ("items", .object([
+                ("type", .string("object")), ("required", .array([.string("count")])),
+                ("properties", .object([("count", .object([("type", .string("integer"))]))])),
+            ]))]))], required: ["data"])),
+            ("Counts", object([
+                ("contacts", object([("total", .object([("type", .string("integer"))])), ("by_role", counts())])),
+                ("companies", object([("total", .object([("type", .string("integer"))]))])),
+                ("conversations", object([("total", .object([("type", .string("integer"))])), ("by_state", counts())])),
+                ("open_conversations_per_admin", counts()), ("open_conversations_per_team", counts()),
+                ("contacts_per_tag", counts()), ("contacts_per_segment", counts()),
+                ("companies_per_tag", counts()), ("companies_per_segment", counts()),
+            ], required: ["contacts", "companies", "conversations"])),
+            ("SearchResults", object([("data", .object([("type", .string("array")), ("items", object([
+                ("kind", .object([("type", .string("string")), ("enum", .array(Schema.searchKinds.map(JSON.string)))])),
+                ("id", .object([("type", .string("string"))])), ("conversation_id", nullableString), ("contact_id", nullableString),
+                ("snippet", nullableString), ("rank", .object([("type", .string("number"))])),
+            ], required: ["kind", "id"]))]))], required: ["data"])),
+            ("SyncStatus", object([
+                ("data", .object([("type", .string("array")), ("items", object([
+                    ("resource", .object([("type", .string("string"))])), ("mode", nullableString),
+                    ("last_success_at", nullableInteger), ("lag_seconds", nullableInteger),
+                    ("last_incremental_at", nullableInteger), ("last_full_sweep_at", nullableInteger),
+                    ("rows", nullableInteger), ("intercom_total", nullableInteger), ("mirrored_at_count", nullableInteger),
+                    ("mismatch", .object([("type", .string("boolean"))])), ("truncated_conversations", nullableInteger),
+                    ("last_error", nullableString), ("last_run", .object([("type", .string("object"))])),
+                ], required: ["resource"]))])),
+                ("generation", nullableInteger), ("last_write_at", nullableInteger),
+            ], required: ["data"])),
+        ]
+        var seen = Set<String>()
+        for resource in ReadResource.all {
+            let name = schemaName(resource)
+            guard seen.insert(name).inserted else { continue }
+            schemas.append((name, itemSchema(resource.table)))
+            schemas.append(("\(name)List", object([
+                ("data", .object([("type", .string("array")), ("items", ref("schemas", name))])),
+                ("next_cursor", nullableString), ("total_count", .object([("type", .string("integer"))])),
+            ], required: ["data", "next_cursor"])))
+        }
+        var detail = itemProperties(Catalog.table("conversations"))
+        detail += [
+            ("contact_ids", .object([("type", .string("array")), ("items", .object([("type", .string("string"))]))])),
+            ("tag_ids", .object([("type", .string("array")), ("items", .object([("type", .string("string"))]))])),
+            ("conversation_parts", .object([("type", .string("array")), ("items", ref("schemas", "ConversationParts"))])),
+        ]
+        schemas.append(("ConversationDetail", object(detail, required: ["id", "conversation_parts"])))
+        return schemas
+    }
+
+    static func itemSchema(_ table: TableSpec) -> JSON {
+        .object([("type", .string("object")), ("required", .array([.string("id")])), ("properties", .object(itemProperties(table)))])
+    }
+
+    /// One property per catalog column, typed by its kind; any value but the id may be null.
+    static func itemProperties(_ table: TableSpec) -> [(String, JSON)] {
+        table.columns.map { column in
+            let type: String? = switch column.kind {
+            case .text, .id, .assignee: "string"
+            case .integer, .timestamp: "integer"
+            case .real: "number"
+            case .boolean: "boolean"
+            case .json: nil
+            }
+            guard let type else { return (column.name, .object([("nullable", .bool(true))])) }
+            var schema: [(String, JSON)] = [("type", .string(type))]
+            if column.name != "id" { schema.append(("nullable", .bool(true))) }
+            return (column.name, .object(schema))
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import Hummingbird
+import Logging
+import MirrorStore
+import Prometheus
+
+/// The composition root of the read API: the server, `demo` and the tests all build the router here.
+public enum ReadAPI {
+    /// The router with every route and middleware. Middleware order: metrics see every request; the API middleware
+    /// renders every error (unknown routes included) and checks keys before the ETag check can answer 304.
+    public static func buildRouter(store: MirrorDatabase, configuration: ReadAPIConfiguration = ReadAPIConfiguration(),
+                                   registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> Router<BasicRequestContext> {
+        let reader = MirrorReader(store: store, budget: configuration.queryBudget)
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: APIMiddleware(apiKeys: configuration.apiKeys))
+        router.add(middleware: ConditionalGetMiddleware(reader: reader))
+        ReadController(reader: reader).addRoutes(to: router)
+        ServiceRoutes(reader: reader, registry: registry, openAPI: OpenAPIDocument.yaml).addRoutes(to: router)
+        return router
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IntercomAPI
+import NIOCore
+import Prometheus
+
+/// The routes that are not lists: the dashboard counts, search, sync status, probes, metrics and the contract.
+struct ServiceRoutes<Context: RequestContext>: Sendable {
+    let reader: MirrorReader
+    let registry: PrometheusCollectorRegistry
+    /// The OpenAPI document, rendered once.
+    let openAPI: String
+
+    /// 100 results is a page a person reads; search is for finding, the lists are for walking.
+    static var maxSearchLimit: Int { 100 }
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("/counts") { _, _ in Response.json(try await reader.summary()) }
+        router.get("/search") { request, _ in try await search(request) }
+        router.get("/sync") { _, _ in Response.json(try await reader.syncStatus(now: Int(Date().timeIntervalSince1970))) }
+        router.get("/healthz") { _, _ in Response.json(.object([("status", .string("ok"))])) }
+        router.get("/readyz") { _, _ in
+            guard try await reader.isReady() else { throw APIError.notReady }
+            return Response.json(.object([("status", .string("ready"))]))
+        }
+        router.get("/metrics") { _, _ in
+            try await refreshSyncGauges()
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: openAPI)))
+        }
+    }
+
+    /// Lag and row gauges are read from the mirror at scrape time, so they are exact even between sync passes.
+    func refreshSyncGauges() async throws {
+        let status = try await reader.syncStatus(now: Int(Date().timeIntervalSince1970))
+        for entry in status["data"]?.arrayValue ?? [] {
+            guard let resource = entry["resource"]?.stringValue else { continue }
+            if let lag = entry["lag_seconds"]?.intValue {
+                registry.makeGauge(name: "intercache_sync_lag_seconds", labels: [("resource", resource)]).set(Double(lag))
+            }
+            if let rows = entry["rows"]?.intValue {
+                registry.makeGauge(name: "intercache_mirror_rows", labels: [("resource", resource)]).set(Double(rows))
+            }
+            if let total = entry["intercom_total"]?.intValue {
+                registry.makeGauge(name: "intercache_intercom_total", labels: [("resource", resource)]).set(Double(total))
+            }
+        }
+    }
+
+    func search(_ request: Request) async throws -> Response {
+        var text = "", kinds: [String] = [], limit = 20
+        for (key, value) in request.queryItems {
+            switch key {
+            case "q": text = value
+            case "kind":
+                kinds = value.split(separator: ",").map(String.init)
+                let known = MirrorReader.searchKinds
+                if let bad = kinds.first(where: { !known.contains($0) }) {
+                    throw APIError(.badRequest, "bad_value", "'\(bad)' is not a search kind.",
+                                   hint: APIError.suggestion(for: bad, in: known) ?? "use one of \(known.joined(separator: ", "))")
+                }
+            case "limit":
+                guard let n = Int(value), (1...Self.maxSearchLimit).contains(n) else {
+                    throw APIError.badNumber("limit", value, range: "from 1 to \(Self.maxSearchLimit)")
+                }
+                limit = n
+            default: throw APIError.unknownFilter(key, candidates: ["q", "kind", "limit"])
+            }
+        }
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw APIError(.badRequest, "missing_query", "Search needs q=words.", hint: "for example /search?q=refund")
+        }
+        return .json(.object([("data", .array(try await reader.search(text, kinds: kinds, limit: limit)))]))
+    }
+}
