@@ -58,7 +58,7 @@ public struct APIError: Error, Sendable, Equatable {
     static let methodNotAllowed = APIError(.methodNotAllowed, "method_not_allowed", "The read API only answers GET.")
     static let unauthorized = APIError(.unauthorized, "unauthorized", "A valid API key is required.",
                                        hint: "send Authorization: Bearer KEY with one of INTERCACHE_API_KEYS")
-    static let queryTimeout = APIError(.serviceUnavailable, "query_timeout", "The query ran past its time budget and was stopped.",
+    public static let queryTimeout = APIError(.serviceUnavailable, "query_timeout", "The query ran past its time budget and was stopped.",
                                        hint: "narrow it with filters or a smaller limit")
     static let notReady = APIError(.serviceUnavailable, "not_ready", "No sync has completed yet.")
     static let internalError = APIError(.internalServerError, "internal", "The server failed to answer; the request id is in the log.")

@@ -111,8 +111,9 @@ extension OpenAPIDocument {
         return schemas
     }
 
+    /// An item: no property is required, since `fields=` may project any of them away.
     static func itemSchema(_ table: TableSpec) -> JSON {
-        .object([("type", .string("object")), ("required", .array([.string("id")])), ("properties", .object(itemProperties(table)))])
+        .object([("type", .string("object")), ("properties", .object(itemProperties(table)))])
     }
 
     /// One property per catalog column, typed by its kind; any value but the id may be null.

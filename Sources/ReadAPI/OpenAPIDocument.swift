@@ -87,7 +87,7 @@ public enum OpenAPIDocument {
             ])),
             ("/openapi.yaml", get(summary: "This document", tag: "service", parameters: [], responses: [
                 ("200", .object([("description", .string("OpenAPI 3.0")),
-                                 ("content", .object([("application/yaml", .object([("schema", .object([("type", .string("string"))]))]))]))])),
+                                 ("content", .object([("application/yaml", .object([("schema", .object([("type", .string("object"))]))]))]))])),
                 ("304", ref("responses", "NotModified")),
             ], open: true)),
         ]

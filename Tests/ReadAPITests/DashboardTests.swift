@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import GRDB
+import IntercomAPI
+import MirrorStore
+import ReadAPI
+import Testing
+
+@Suite struct DashboardTests {
+    @Test func countsMatchTheSimulatorsGroundTruth() async throws {
+        let mirror = try await sharedMirror()
+        let truth = mirror.truth
+        try await mirror.withAPI { client in
+            let counts = try await client.getJSON("/counts").body
+            #expect(counts["contacts"]?["total"] == truth["contacts"]?["total"])
+            #expect(counts["contacts"]?["by_role"]?["user"] == truth["contacts"]?["user"])
+            #expect(counts["contacts"]?["by_role"]?["lead"] == truth["contacts"]?["lead"])
+            #expect(counts["companies"]?["total"] == truth["companies"]?["total"])
+            #expect(counts["conversations"]?["total"] == truth["conversations"]?["total"])
+            #expect(Self.sorted(counts["conversations"]?["by_state"]) == Self.sorted(truth["conversations"]?["by_state"]))
+            #expect(Self.sorted(counts["open_conversations_per_team"]) == Self.sorted(truth["open_conversations_per_team"]))
+            #expect(Self.sorted(counts["contacts_per_tag"]) == Self.sorted(truth["contacts_per_tag"]))
+            #expect(Self.sorted(counts["contacts_per_segment"]) == Self.sorted(truth["contacts_per_segment"]))
+            #expect(Self.sorted(counts["companies_per_tag"]) == Self.sorted(truth["companies_per_tag"]))
+            #expect(Self.sorted(counts["companies_per_segment"]) == Self.sorted(truth["companies_per_segment"]))
+            // Open conversations per admin, from the truth's per-admin state counts.
+            var openPerAdmin: [(String, JSON)] = []
+            if case let .object(admins)? = truth["conversations_per_admin"] {
+                for (admin, states) in admins { if let open = states["open"]?.intValue { openPerAdmin.append((admin, .int(open))) } }
+            }
+            #expect(Self.sorted(counts["open_conversations_per_admin"]) == Self.sorted(.object(openPerAdmin)))
+        }
+    }
+
+    @Test func groupByCountsMatchTheTruthAndTakeFilters() async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            let byState = try await client.getJSON("/conversations/counts?group_by=state").body["data"]?.arrayValue ?? []
+            let states = JSON.object(byState.map { ($0["state"]!.stringValue!, $0["count"]!) })
+            #expect(Self.sorted(states) == Self.sorted(mirror.truth["conversations"]?["by_state"]))
+            let pairs = try await client.getJSON("/conversations/counts?group_by=state,admin_assignee_id&state=open").body["data"]?.arrayValue ?? []
+            #expect(pairs.allSatisfy { $0["state"]?.stringValue == "open" })
+            let perAdmin = JSON.object(pairs.map { ($0["admin_assignee_id"]?.stringValue ?? "unassigned", $0["count"]!) })
+            let counts = try await client.getJSON("/counts").body
+            #expect(Self.sorted(perAdmin) == Self.sorted(counts["open_conversations_per_admin"]))
+            // Largest group first.
+            let sizes = pairs.compactMap { $0["count"]?.intValue }
+            #expect(sizes == sizes.sorted(by: >))
+            let roles = try await client.getJSON("/contacts/counts?group_by=role").body["data"]?.arrayValue ?? []
+            #expect(roles.first { $0["role"]?.stringValue == "user" }?["count"] == mirror.truth["contacts"]?["user"])
+        }
+    }
+
+    static func sorted(_ json: JSON?) -> [String: Int] {
+        guard case let .object(members)? = json else { return [:] }
+        return Dictionary(members.map { ($0.0, $0.1.intValue ?? -1) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test func searchFindsBodiesNotesAndNamesAndTakesAnyText() async throws {
+        let mirror = try await sharedMirror()
+        let (noteWord, name) = try await mirror.store.read { db in
+            (try String.fetchOne(db, sql: "SELECT body FROM notes WHERE body LIKE '%renewal%' LIMIT 1") != nil ? "renewal" : "note",
+             try String.fetchOne(db, sql: "SELECT name FROM contacts WHERE name GLOB '[A-Z]*' AND length(name) > 3 LIMIT 1")!)
+        }
+        try await mirror.withAPI { client in
+            let notes = try await client.getJSON("/search?q=\(noteWord)&kind=note&limit=100").body["data"]?.arrayValue ?? []
+            #expect(!notes.isEmpty)
+            #expect(notes.allSatisfy { $0["kind"]?.stringValue == "note" && $0["contact_id"] != .null })
+            let first = String(name.split(separator: " ")[0]).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let people = try await client.getJSON("/search?q=\(first)&kind=contact").body["data"]?.arrayValue ?? []
+            #expect(!people.isEmpty)
+            // FTS5 operators and quotes in the query are words, never syntax errors.
+            for raw in ["\"unbalanced", "AND OR NOT", "a* (b", "NEAR(x y)", "col:umn"] {
+                let q = raw.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                #expect(try await client.getJSON("/search?q=\(q)").status == .ok, "\(raw)")
+            }
+            #expect(try await client.getJSON("/search?q=x&kind=tweets").status == .badRequest)
+        }
+    }
+
+    @Test func searchFollowsWritesAndDeletions() async throws {
+        let mirror = try await freshMirror(contacts: 40, conversations: 10)
+        let contact = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM contacts LIMIT 1")! }
+        try await mirror.store.write { tx in
+            try tx.db.execute(sql: "UPDATE contacts SET name = 'Zebulon Quaxley' WHERE id = ?", arguments: [contact])
+        }
+        try await mirror.withAPI { client in
+            let found = try await client.getJSON("/search?q=quaxley").body["data"]?.arrayValue ?? []
+            #expect(ids(found) == [contact])
+            try await mirror.store.write { tx in try tx.delete(Catalog.table("contacts"), id: contact, reason: "test", at: 0) }
+            #expect(try await client.getJSON("/search?q=quaxley").body["data"]?.arrayValue?.isEmpty == true)
+        }
+    }
+
+    @Test func syncStatusReadinessAndMetricsReportTheMirror() async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            let status = try await client.getJSON("/sync").body
+            let contacts = try #require(status["data"]?.arrayValue?.first { $0["resource"]?.stringValue == "contacts" })
+            #expect(contacts["rows"] == mirror.truth["contacts"]?["total"])
+            #expect(contacts["intercom_total"] == mirror.truth["contacts"]?["total"])
+            #expect(contacts["mismatch"] == .bool(false))
+            #expect(contacts["last_success_at"]?.intValue != nil)
+            #expect(contacts["last_run"]?["status"]?.stringValue == "succeeded")
+            let conversations = try #require(status["data"]?.arrayValue?.first { $0["resource"]?.stringValue == "conversations" })
+            #expect(conversations["truncated_conversations"] == mirror.truth["truncated_conversations"])
+            #expect(try await client.getJSON("/readyz").status == .ok)
+            let metrics = try await client.getText("/metrics").text
+            #expect(metrics.contains("intercache_sync_lag_seconds{resource=\"contacts\"}"))
+            #expect(metrics.contains("intercache_mirror_rows{resource=\"contacts\"} \(mirror.truth["contacts"]!["total"]!.intValue!)"))
+        }
+    }
+
+    @Test func anEmptyMirrorIsAliveButNotReady() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-empty-\(UUID().uuidString).sqlite").path
+        let mirror = SyncedMirror(store: try MirrorDatabase(path: path), truth: .null, path: path)
+        try await mirror.withAPI { client in
+            #expect(try await client.getJSON("/healthz").status == .ok)
+            let (status, body, _) = try await client.getJSON("/readyz")
+            #expect(status == .serviceUnavailable)
+            #expect(errorCode(body) == "not_ready")
+            #expect(try await client.getJSON("/contacts").body["data"] == .array([]))
+        }
+    }
+}

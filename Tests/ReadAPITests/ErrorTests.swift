@@ -1,0 +1,114 @@
+import Foundation
+import HTTPTypes
+import GRDB
+import IntercomAPI
+import MirrorStore
+import ReadAPI
+import Testing
+
+@Suite struct ErrorTests {
+    @Test(arguments: [
+        ("/contacts?stat=open", 400, "unknown_filter"),
+        ("/conversations?state__like=open", 400, "unknown_operator"),
+        ("/contacts?sort=nme", 400, "unknown_field"),
+        ("/contacts?fields=id,emial", 400, "unknown_field"),
+        ("/conversations?open=maybe", 400, "bad_value"),
+        ("/contacts?format=xml", 400, "bad_value"),
+        ("/contacts?limit=0", 400, "bad_number"),
+        ("/contacts?limit=1001", 400, "bad_number"),
+        ("/contacts?limit=ten", 400, "bad_number"),
+        ("/contacts?updated_at__gt=yesterday", 400, "bad_number"),
+        ("/contacts?cursor=not-a-cursor", 400, "bad_cursor"),
+        ("/conversations/counts", 400, "missing_group_by"),
+        ("/conversations/counts?group_by=custom_attributes", 400, "unknown_field"),
+        ("/search", 400, "missing_query"),
+        ("/search?q=x&limit=1000", 400, "bad_number"),
+        ("/contacts/does-not-exist", 404, "not_found"),
+        ("/contacts/does-not-exist/notes", 404, "not_found"),
+        ("/no/such/route", 404, "route_not_found"),
+    ])
+    func badInputGetsAStableJSONError(uri: String, status: Int, code: String) async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            let (got, body, headers) = try await client.getJSON(uri)
+            #expect(got.code == status, "\(uri): \(body.text)")
+            #expect(errorCode(body) == code, "\(uri): \(body.text)")
+            #expect(body["error"]?["message"]?.stringValue?.isEmpty == false)
+            #expect(body["request_id"]?.stringValue == headers[.init("X-Request-Id")!])
+        }
+    }
+
+    @Test func aTypoGetsADidYouMeanHint() async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            let body = try await client.getJSON("/conversations?stat=open").body
+            #expect(body["error"]?["hint"]?.stringValue == "did you mean 'state'?")
+        }
+    }
+
+    @Test func aCursorFromAnotherSortIsRejected() async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            let cursor = try #require(try await client.getJSON("/contacts?sort=name&limit=2").body["next_cursor"]?.stringValue)
+            let (status, body, _) = try await client.getJSON("/contacts?sort=-name&cursor=\(cursor)")
+            #expect(status == .badRequest)
+            #expect(errorCode(body) == "bad_cursor")
+            #expect(try await client.getJSON("/contacts?sort=name&cursor=\(cursor)").status == .ok)
+        }
+    }
+
+    @Test func valuesAreBoundNeverSpliced() async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            let injection = "x' OR '1'='1".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let body = try await client.getJSON("/contacts?name=\(injection)&count=true").body
+            #expect(body["total_count"]?.intValue == 0)
+            let key = "a\") OR 1=1 --".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let (status, error, _) = try await client.getJSON("/contacts?custom_attributes.\(key)=1")
+            #expect(status == .badRequest)
+            #expect(errorCode(error) == "bad_value")
+            let tables = try await mirror.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contacts") }
+            #expect(tables == mirror.truth["contacts"]?["total"]?.intValue)
+        }
+    }
+
+    @Test func aQueryPastItsBudgetIsInterruptedAndAnswers503() async throws {
+        let mirror = try await sharedMirror()
+        let reader = MirrorReader(store: mirror.store, budget: .milliseconds(200))
+        let started = ContinuousClock.now
+        await #expect(throws: APIError.queryTimeout) {
+            // Endless without an interrupt: only the budget can stop it.
+            _ = try await reader.timed { db in
+                try Int.fetchOne(db, sql: "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n")
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        // The interrupted reader connection is fine afterwards.
+        #expect(try await reader.timed { db in try Int.fetchOne(db, sql: "SELECT 1") } == 1)
+    }
+}
+
+@Suite struct AuthTests {
+    @Test func withKeysEveryDataRouteNeedsABearerKey() async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI(ReadAPIConfiguration(apiKeys: ["k-one", "k-two"])) { client in
+            let (missing, body, headers) = try await client.getJSON("/contacts")
+            #expect(missing == .unauthorized)
+            #expect(errorCode(body) == "unauthorized")
+            #expect(headers[.wwwAuthenticate] == "Bearer")
+            #expect(try await client.getJSON("/counts", headers: [.authorization: "Bearer k-on"]).status == .unauthorized)
+            #expect(try await client.getJSON("/counts", headers: [.authorization: "Basic k-one"]).status == .unauthorized)
+            #expect(try await client.getJSON("/no/route").status == .unauthorized)
+            #expect(try await client.getJSON("/contacts", headers: [.authorization: "Bearer k-one"]).status == .ok)
+            #expect(try await client.getText("/metrics", headers: [.authorization: "Bearer k-two"]).status == .ok)
+            #expect(try await client.getJSON("/healthz").status == .ok)
+            #expect(try await client.getJSON("/readyz").status == .ok)
+        }
+    }
+
+    @Test func withoutKeysTheAPIIsOpen() async throws {
+        let mirror = try await sharedMirror()
+        let status = try await mirror.withAPI { client in try await client.getJSON("/contacts").status }
+        #expect(status == .ok)
+    }
+}

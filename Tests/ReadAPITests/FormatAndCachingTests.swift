@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import GRDB
+import IntercomAPI
+import MirrorStore
+import ReadAPI
+import Testing
+
+@Suite struct FormatTests {
+    @Test func csvStreamsTheWholeListWithAHeaderAndQuoting() async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            let (status, text, headers) = try await client.getText("/contacts?format=csv&fields=id,name,custom_attributes")
+            #expect(status == .ok)
+            #expect(headers[.contentType]?.hasPrefix("text/csv") == true)
+            let records = Self.parseCSV(text)
+            #expect(records.first == ["id", "name", "custom_attributes"])
+            #expect(records.count - 1 == mirror.truth["contacts"]?["total"]?.intValue)
+            // Every row parses back to three cells, and each custom_attributes cell is JSON again.
+            #expect(records.dropFirst().allSatisfy { $0.count == 3 })
+            #expect(records.dropFirst().allSatisfy { $0[2].isEmpty || (try? JSON.parse($0[2])) != nil })
+            let byAccept = try await client.getText("/users?fields=id", headers: [.accept: "text/csv"])
+            #expect(byAccept.text.split(separator: "\r\n").count - 1 == mirror.truth["contacts"]?["user"]?.intValue)
+        }
+    }
+
+    @Test func ndjsonStreamsOneObjectPerLine() async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            let (status, text, _) = try await client.getText("/conversations?format=ndjson&state=open")
+            #expect(status == .ok)
+            let lines = text.split(separator: "\n")
+            let objects = lines.compactMap { try? JSON.parse(String($0)) }
+            #expect(objects.count == lines.count)
+            #expect(objects.count == mirror.truth["conversations"]?["by_state"]?["open"]?.intValue)
+            #expect(objects.allSatisfy { $0["state"]?.stringValue == "open" })
+        }
+    }
+
+    /// RFC 4180: quoted cells may hold commas, quotes (doubled) and line breaks.
+    static func parseCSV(_ text: String) -> [[String]] {
+        var records: [[String]] = [], record: [String] = [], cell = ""
+        var quoted = false, chars = Array(text), i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if quoted {
+                if c == "\"" {
+                    if i + 1 < chars.count, chars[i + 1] == "\"" { cell.append("\""); i += 1 } else { quoted = false }
+                } else { cell.append(c) }
+            } else if c == "\"" { quoted = true
+            } else if c == "," { record.append(cell); cell = ""
+            } else if c == "\r\n" || c == "\n" { record.append(cell); records.append(record); record = []; cell = ""
+            } else { cell.append(c) }
+            i += 1
+        }
+        if !cell.isEmpty || !record.isEmpty { record.append(cell); records.append(record) }
+        return records
+    }
+}
+
+@Suite struct CachingTests {
+    @Test func anUnchangedListAnswers304UntilTheSyncWrites() async throws {
+        let mirror = try await freshMirror(contacts: 60, conversations: 20)
+        try await mirror.withAPI { client in
+            let first = try await client.getJSON("/contacts?limit=5")
+            let tag = try #require(first.headers[.eTag])
+            #expect(first.headers[.lastModified] != nil)
+            let again = try await client.getJSON("/contacts?limit=5", headers: [.ifNoneMatch: tag])
+            #expect(again.status == .notModified)
+            // Another URL has another tag.
+            #expect(try await client.getJSON("/contacts?limit=6", headers: [.ifNoneMatch: tag]).status == .ok)
+            // A sync write moves the generation: the old tag no longer matches.
+            try await mirror.store.write { tx in
+                try tx.db.execute(sql: "UPDATE contacts SET name = 'Renamed' WHERE id = (SELECT MIN(id) FROM contacts)")
+            }
+            let changed = try await client.getJSON("/contacts?limit=5", headers: [.ifNoneMatch: tag])
+            #expect(changed.status == .ok)
+            #expect(changed.headers[.eTag] != tag)
+            #expect(changed.body["data"]?.arrayValue?.first?["name"]?.stringValue == "Renamed")
+        }
+    }
+}

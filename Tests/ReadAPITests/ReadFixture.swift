@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import IntercomAPI
+import IntercomSimulator
+import Logging
+import MirrorStore
+import NIOCore
+import ReadAPI
+import Sync
+import Testing
+
+/// A simulated workspace fully synced into a fresh mirror file, with the simulator's ground truth beside it.
+struct SyncedMirror: Sendable {
+    let store: MirrorDatabase
+    let truth: JSON
+    let path: String
+
+    /// The read API's router over this mirror.
+    func router(_ configuration: ReadAPIConfiguration = ReadAPIConfiguration()) -> Router<BasicRequestContext> {
+        ReadAPI.buildRouter(store: store, configuration: configuration)
+    }
+
+    /// Runs requests against the API in-process, through the same builder `serve` uses.
+    func withAPI<T: Sendable>(_ configuration: ReadAPIConfiguration = ReadAPIConfiguration(),
+                              _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await Application(router: router(configuration)).test(.router, body)
+    }
+}
+
+/// The shared read-only mirror: syncing once keeps the suite fast; tests that write make their own with `freshMirror`.
+actor MirrorCache {
+    static let shared = MirrorCache()
+    private var task: Task<SyncedMirror, any Error>?
+
+    func mirror() async throws -> SyncedMirror {
+        if let task { return try await task.value }
+        let task = Task { try await freshMirror() }
+        self.task = task
+        return try await task.value
+    }
+}
+
+func sharedMirror() async throws -> SyncedMirror { try await MirrorCache.shared.mirror() }
+
+/// Seeds a simulator on a loopback port, runs one full sync into a new file, and returns the mirror and the truth.
+func freshMirror(contacts: Int = 400, conversations: Int = 160) async throws -> SyncedMirror {
+    var options = SimulatorOptions()
+    options.seed = 11
+    options.contacts = contacts
+    options.companies = 40
+    options.conversations = conversations
+    options.partsPerConversation = 4
+    let workspace = Workspace(options: options)
+    var logger = Logger(label: "read-api-test")
+    logger.logLevel = .critical
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-read-\(UUID().uuidString).sqlite").path
+    let store = try MirrorDatabase(path: path)
+    let app = buildSimulatorApplication(workspace: workspace, host: "127.0.0.1", port: 0, logger: logger)
+    let quiet = logger, token = options.token
+    try await app.test(.live) { client in
+        let intercom = IntercomClient(configuration: IntercomConfiguration(baseURL: "http://127.0.0.1:\(client.port!)", token: token),
+                                      logger: quiet)
+        var sync = SyncOptions()
+        sync.full = true
+        let report = try await SyncEngine(client: intercom, store: store, logger: quiet).run(sync)
+        #expect(report.succeeded)
+    }
+    return SyncedMirror(store: store, truth: workspace.groundTruth(), path: path)
+}
+
+// MARK: - Request helpers
+
+extension TestClientProtocol {
+    /// GET `uri` and parse the JSON body; records the status for the caller to check.
+    func getJSON(_ uri: String, headers: HTTPFields = [:]) async throws -> (status: HTTPResponse.Status, body: JSON, headers: HTTPFields) {
+        try await execute(uri: uri, method: .get, headers: headers) { response in
+            let body = response.body.readableBytes == 0 ? JSON.null : try JSON.parse(response.body.readableBytesView)
+            return (response.status, body, response.headers)
+        }
+    }
+
+    /// GET `uri` as text.
+    func getText(_ uri: String, headers: HTTPFields = [:]) async throws -> (status: HTTPResponse.Status, text: String, headers: HTTPFields) {
+        try await execute(uri: uri, method: .get, headers: headers) { response in
+            (response.status, String(buffer: response.body), response.headers)
+        }
+    }
+
+    /// Every item of a list, following `next_cursor` page by page.
+    func walk(_ path: String, limit: Int = 97) async throws -> [JSON] {
+        var items: [JSON] = []
+        var cursor: String?
+        repeat {
+            let separator = path.contains("?") ? "&" : "?"
+            let uri = path + separator + "limit=\(limit)" + (cursor.map { "&cursor=\($0)" } ?? "")
+            let (status, body, _) = try await getJSON(uri)
+            #expect(status == .ok, "\(uri): \(body.text)")
+            guard status == .ok else { return items }
+            items += body["data"]?.arrayValue ?? []
+            cursor = body["next_cursor"]?.stringValue
+        } while cursor != nil
+        return items
+    }
+}
+
+/// The error code of an error body.
+func errorCode(_ body: JSON) -> String? { body["error"]?["code"]?.stringValue }
+
+/// Ids of a list of items.
+func ids(_ items: [JSON]) -> [String] { items.compactMap { $0["id"]?.stringValue } }

@@ -1,0 +1,65 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// `intercache serve` as a process: it refuses an open non-loopback bind, serves the API, and stops cleanly on SIGTERM.
+@Suite struct ServeCommandTests {
+    func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try intercacheBinary())
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for key in ["INTERCACHE_API_KEYS", "INTERCACHE_HOST", "INTERCACHE_PORT", "INTERCACHE_DATABASE"] { env[key] = nil }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return (process, out, err)
+    }
+
+    @Test func aNonLoopbackAddressWithoutKeysIsRefused() throws {
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-serve-\(UUID().uuidString).sqlite").path
+        let (process, _, err) = try launch(["serve", "--host", "0.0.0.0", "--port", "0", "--token", "t", "--database", database])
+        process.waitUntilExit()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus != 0)
+        #expect(message.contains("INTERCACHE_API_KEYS"))
+        #expect(message.contains("--allow-unauthenticated"))
+    }
+
+    @Test func serveAnswersAndExitsZeroOnSIGTERM() async throws {
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-serve-\(UUID().uuidString).sqlite").path
+        // Intercom is unreachable here: the scheduler's passes fail, and the API keeps serving.
+        let (process, out, _) = try launch(["serve", "--port", "0", "--database", database, "--intercom-url", "http://127.0.0.1:9",
+                                            "--sync-interval", "3600", "--full-sync-interval", "3600"],
+                                           environment: ["INTERCOM_ACCESS_TOKEN": "t", "INTERCACHE_API_KEYS": "secret-key"])
+        var bytes: [UInt8] = []
+        while true {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte.first == 10 { break }
+            bytes += byte
+        }
+        let firstLine = String(decoding: bytes, as: UTF8.self)
+        let base = try #require(firstLine.split(separator: " ").last.map(String.init), "first line: \(firstLine)")
+        #expect(firstLine.hasPrefix("listening on http://127.0.0.1:"))
+        let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))
+        #expect(health.status.code == 200)
+        let locked = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/contacts"), timeout: .seconds(5))
+        #expect(locked.status.code == 401)
+        var request = HTTPClientRequest(url: base + "/contacts")
+        request.headers.add(name: "Authorization", value: "Bearer secret-key")
+        #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code == 200)
+        process.terminate()  // SIGTERM
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) } else {
+            #expect(process.terminationStatus == 0)
+            #expect(process.terminationReason == .exit)
+        }
+    }
+}
