@@ -18,5 +18,7 @@ USER intercache
 WORKDIR /data
 VOLUME ["/data"]
 ENV INTERCACHE_DATABASE=/data/intercache.sqlite
+# Reachable from outside the container; serve then requires INTERCACHE_API_KEYS (or --allow-unauthenticated).
+ENV INTERCACHE_HOST=0.0.0.0 INTERCACHE_PORT=8080
 EXPOSE 8080
 ENTRYPOINT ["intercache", "serve"]
