@@ -18,13 +18,17 @@ struct SyncedMirror: Sendable {
     let truth: JSON
     let path: String
 
+    /// Tests run beside the crash and sync suites on two cores: a generous budget keeps a slow moment from reading as a
+    /// timeout. The budget itself has its own test.
+    static let testConfiguration = ReadAPIConfiguration(queryBudget: .seconds(30))
+
     /// The read API's router over this mirror.
-    func router(_ configuration: ReadAPIConfiguration = ReadAPIConfiguration()) -> Router<BasicRequestContext> {
+    func router(_ configuration: ReadAPIConfiguration = testConfiguration) -> Router<BasicRequestContext> {
         ReadAPI.buildRouter(store: store, configuration: configuration)
     }
 
     /// Runs requests against the API in-process, through the same builder `serve` uses.
-    func withAPI<T: Sendable>(_ configuration: ReadAPIConfiguration = ReadAPIConfiguration(),
+    func withAPI<T: Sendable>(_ configuration: ReadAPIConfiguration = testConfiguration,
                               _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         try await Application(router: router(configuration)).test(.router, body)
     }
