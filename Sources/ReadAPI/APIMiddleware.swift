@@ -19,6 +19,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         let requestID = Self.newRequestID()
         var response: Response
         do {
+            guard request.method == .get || request.method == .head else { throw APIError.methodNotAllowed }
             try authorize(request)
             response = try await next(request, context)
         } catch {
@@ -29,6 +30,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             response = .json(apiError.body(requestID: requestID), status: apiError.status)
             if apiError.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            if apiError.status == .methodNotAllowed { response.headers[.allow] = "GET, HEAD" }
         }
         response.headers[.requestID] = requestID
         return response

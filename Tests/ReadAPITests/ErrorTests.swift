@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
+import NIOCore
 import GRDB
 import IntercomAPI
 import MirrorStore
@@ -35,6 +37,20 @@ import Testing
             #expect(errorCode(body) == code, "\(uri): \(body.text)")
             #expect(body["error"]?["message"]?.stringValue?.isEmpty == false)
             #expect(body["request_id"]?.stringValue == headers[.init("X-Request-Id")!])
+        }
+    }
+
+    @Test func onlyGETIsAnswered() async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            for method in [HTTPRequest.Method.post, .put, .delete, .patch] {
+                let (status, code, allow) = try await client.execute(uri: "/contacts", method: method) { response in
+                    (response.status, errorCode(try JSON.parse(response.body.readableBytesView)), response.headers[.allow])
+                }
+                #expect(status == .methodNotAllowed)
+                #expect(code == "method_not_allowed")
+                #expect(allow == "GET, HEAD")
+            }
         }
     }
 

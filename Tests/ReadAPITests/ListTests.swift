@@ -134,6 +134,21 @@ import Testing
         }
     }
 
+    @Test(arguments: ["contacts", "users", "leads", "companies", "conversations", "admins", "teams"])
+    func itemRoutesServeWhatTheListServes(resource: String) async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            let listed = try #require(try await client.getJSON("/\(resource)?limit=3").body["data"]?.arrayValue)
+            #expect(!listed.isEmpty)
+            for item in listed {
+                let (status, detail, _) = try await client.getJSON("/\(resource)/\(item["id"]!.stringValue!)")
+                #expect(status == .ok)
+                guard case let .object(fields) = item else { continue }
+                for (name, value) in fields { #expect(detail[name] == value, "\(resource).\(name)") }
+            }
+        }
+    }
+
     @Test func joinRoutesFollowTheLinkTablesAndCheckTheParent() async throws {
         let mirror = try await sharedMirror()
         let (user, lead, company, admin, tag, segment, conversation) = try await mirror.store.read { db in
