@@ -79,4 +79,16 @@ import Testing
             #expect(changed.body["data"]?.arrayValue?.first?["name"]?.stringValue == "Renamed")
         }
     }
+
+    @Test func countsAreRecomputedAfterEveryWrite() async throws {
+        let mirror = try await freshMirror(contacts: 60, conversations: 20)
+        try await mirror.withAPI { client in
+            let before = try await client.getJSON("/counts").body["contacts"]?["total"]?.intValue
+            #expect(try await client.getJSON("/counts").body["contacts"]?["total"]?.intValue == before)
+            let id = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM contacts LIMIT 1")! }
+            try await mirror.store.write { tx in try tx.delete(Catalog.table("contacts"), id: id, reason: "test", at: 0) }
+            let after = try await client.getJSON("/counts").body["contacts"]?["total"]?.intValue
+            #expect(after == before.map { $0 - 1 })
+        }
+    }
 }
