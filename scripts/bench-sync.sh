@@ -7,6 +7,7 @@
 #   3. a full sync of a smaller workspace with the simulator limited to RATE calls/min: wall time
 #      against the floor (calls ÷ rate) and 429s, at the default --rate-limit-share 0.8 and at 1.0.
 # Usage: scripts/bench-sync.sh [BINARY]   (default .build/release/intercache; needs sqlite3, GNU time)
+# KEEP_DB=path keeps a copy of the full sync's mirror there (for scripts/bench-api.sh's DB=).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-.build/release/intercache}
@@ -29,8 +30,10 @@ start_simulator() {
   base=$(head -1 "$work/sim.out" | sed 's/^listening on //')
 }
 counter() { curl -s "$base/_simulator/counters" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+# Rows of the mirrored data: not the bookkeeping, nor the full-text index (its virtual table, FTS5 shadow tables
+# and search_refs repeat each indexed document up to four times).
 mirror_rows() {
-  sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('sync_state','sync_runs','deletions','grdb_migrations')" \
+  sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'search_index%' AND name NOT IN ('sync_state','sync_runs','deletions','grdb_migrations','mirror_generation','search_refs')" \
     | while read -r t; do sqlite3 "$1" "SELECT count(*) FROM \"$t\""; done | paste -sd+ | bc
 }
 # run_sync LABEL DB ARGS...: one timed sync; prints wall time, calls, 429s, peak RSS and the engine's summary line.
@@ -38,7 +41,8 @@ run_sync() {
   local label=$1 db=$2; shift 2
   local before; before=$(counter calls)
   local start; start=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$work/rss" "$BIN" sync --database "$db" --intercom-url "$base" "$@" 2>"$work/sync.err" >/dev/null
+  /usr/bin/time -f '%M' -o "$work/rss" "$BIN" sync --database "$db" --intercom-url "$base" "$@" 2>"$work/sync.err" >/dev/null \
+    || { echo "$label: sync failed:" >&2; tail -20 "$work/sync.err" >&2; exit 1; }
   local wall; wall=$(echo "$(date +%s.%N) - $start" | bc)
   calls=$(( $(counter calls) - before ))
   printf '%-44s %7.1f s  %7d calls  peak RSS %4d MB\n' "$label" "$wall" "$calls" $(( $(cat "$work/rss") / 1024 ))
@@ -50,15 +54,21 @@ echo "== full sync: $CONTACTS contacts, $COMPANIES companies, $CONVERSATIONS con
 start_simulator --contacts "$CONTACTS" --companies "$COMPANIES" --conversations "$CONVERSATIONS"
 run_sync "full sync" "$work/full.sqlite" --full
 rows=$(mirror_rows "$work/full.sqlite")
-echo "    mirror holds $rows rows in all tables: $(echo "$rows / $WALL" | bc) rows/s over the wall time"
+echo "    mirror holds $rows rows in its data tables (search index excluded): $(echo "$rows / $WALL" | bc) rows/s over the wall time"
+if [ -n "${KEEP_DB:-}" ]; then
+  rm -f "$KEEP_DB" "$KEEP_DB-wal" "$KEEP_DB-shm"
+  cp "$work/full.sqlite" "$KEEP_DB"; cp "$work/full.sqlite-wal" "$KEEP_DB-wal" 2>/dev/null || true
+  echo "    kept a copy of the mirror at $KEEP_DB"
+fi
 sqlite3 "$work/full.sqlite" "SELECT '    '||resource||': '||rows_written||' written, mirrored '||coalesce(mirrored_total,'-')||' / intercom '||coalesce(intercom_total,'-') FROM sync_runs ORDER BY id" | head -30
 
 echo "== incremental sync after 1% of contacts and conversations change"
 changed_contacts=$(( CONTACTS / 100 )) changed_conversations=$(( CONVERSATIONS / 100 ))
+# One change set: both runs start from a copy of the full sync's mirror, so each sees exactly these changes.
+curl -s -X POST "$base/_simulator/mutate" -d "{\"contacts\":$changed_contacts,\"conversations\":$changed_conversations}" >/dev/null
 for resources in contacts,conversations all; do
   cp "$work/full.sqlite" "$work/inc.sqlite"; rm -f "$work/inc.sqlite-wal" "$work/inc.sqlite-shm"
   cp "$work/full.sqlite-wal" "$work/inc.sqlite-wal" 2>/dev/null || true
-  curl -s -X POST "$base/_simulator/mutate" -d "{\"contacts\":$changed_contacts,\"conversations\":$changed_conversations}" >/dev/null
   args=(); [ "$resources" = all ] || args=(--resources "$resources")
   run_sync "incremental ($resources)" "$work/inc.sqlite" "${args[@]}"
 done

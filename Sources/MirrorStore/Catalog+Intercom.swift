@@ -96,7 +96,10 @@ public enum Catalog {
             ChildSpec("conversation_attachments", from: ["source", "attachments"], owner: "conversation_id"),
             ChildSpec("conversation_parts", from: ["conversation_parts", "conversation_parts"], owner: "conversation_id",
                       replaces: false),
-        ], indexes: [["state"], ["admin_assignee_id"], ["team_assignee_id"], ["updated_at"]], columns: [
+        // State first, then assignee: the dashboard's open-per-admin and open-per-team counts read the index alone;
+        // assignee first, then state: an admin's conversations in one state.
+        ], indexes: [["state", "admin_assignee_id"], ["state", "team_assignee_id"], ["admin_assignee_id", "state"],
+                     ["team_assignee_id", "state"], ["updated_at"]], columns: [
             col("id", .id), col("type", .text), col("title", .text), col("created_at", .timestamp),
             col("updated_at", .timestamp), col("waiting_since", .timestamp), col("snoozed_until", .timestamp),
             col("state", .text), col("open", .boolean), col("read", .boolean), col("priority", .text),

@@ -16,7 +16,10 @@ public final class MirrorDatabase: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Schema.migrator.migrate(pool)
-        try pool.write { db in try Self.addMissingColumns(db) }
+        try pool.write { db in
+            try Self.addMissingColumns(db)
+            for table in Catalog.tables { try db.execute(sql: Schema.createIndexes(table)) }
+        }
     }
 
     /// A column added to the catalog after a database was created is added to it here, so the catalog stays the

@@ -64,7 +64,13 @@ public enum Schema {
             lines.append("\(sweepColumn) INTEGER NOT NULL DEFAULT 0")
         }
         lines.append("PRIMARY KEY (\(table.primaryKey.map(quoted).joined(separator: ", ")))")
-        var sql = "CREATE TABLE \(quoted(table.name)) (\n  \(lines.joined(separator: ",\n  "))\n) WITHOUT ROWID;\n"
+        return "CREATE TABLE \(quoted(table.name)) (\n  \(lines.joined(separator: ",\n  "))\n) WITHOUT ROWID;\n" + createIndexes(table)
+    }
+
+    /// The table's indexes: the catalog's, and one on each owner column of a child table. `IF NOT EXISTS`, so opening an
+    /// older mirror adds the ones the catalog gained since.
+    static func createIndexes(_ table: TableSpec) -> String {
+        var sql = ""
         let owners = Catalog.tables.flatMap(\.children).filter { $0.table == table.name }.map(\.ownerColumn)
         for columns in table.indexes + owners.filter({ table.primaryKey.first != $0 }).map({ [$0] }) {
             let name = "\(table.name)_\(columns.joined(separator: "_"))"

@@ -19,6 +19,9 @@ struct ListPlan {
     let relation: Relation?
     let query: ListQuery
 
+    /// The parent that must exist for a relation list (`/users/{id}/conversations`): 404 otherwise, not an empty list.
+    var parent: (resource: ReadResource, id: String)? { relation.map { ($0.parent, $0.parentID) } }
+
     var table: String { Schema.quotedName(resource.table.name) }
 
     static func column(_ name: String) -> String { "t.\(Schema.quotedName(name))" }

@@ -35,46 +35,59 @@ public struct MirrorReader: Sendable {
         }
     }
 
-    /// One page of a list, each row's values in the resource's column order, and the cursor of the next, if any.
+    /// One page of a list, each row's values in the resource's column order, the cursor of the next, if any, and
+    /// the total when asked for.
     struct Page: Sendable {
         let rows: [[DatabaseValue]]
         let next: Cursor?
+        var total: Int?
     }
 
-    func page(_ plan: ListPlan, after cursor: Cursor?, limit: Int) async throws -> Page {
+    /// A page, its parent's existence check and its count in one read: one snapshot, one reader hop, one timer.
+    func page(_ plan: ListPlan, after cursor: Cursor?, limit: Int, counting: Bool = false) async throws -> Page {
         let sql = plan.page(after: cursor, limit: limit)
+        let count = counting ? plan.count : nil
+        let parent = plan.parent
         let sort = plan.query.sort
         let columns = plan.resource.fields.map(\.name)
         let sortIndex = columns.firstIndex(of: sort.column) ?? 0, idIndex = columns.firstIndex(of: "id") ?? 0
         return try await timed { db in
-            var rows = try Row.fetchAll(db, sql: sql.sql, arguments: StatementArguments(sql.arguments)).map { Array($0.databaseValues) }
-            guard rows.count > limit else { return Page(rows: rows, next: nil) }
+            if let parent, try !Self.exists(db, parent.resource, id: parent.id) {
+                throw APIError.notFound(parent.resource.singular, parent.id)
+            }
+            var rows = try Row.fetchAll(db.cachedStatement(sql: sql.sql), arguments: StatementArguments(sql.arguments))
+                .map { Array($0.databaseValues) }
+            let total = try count.map { try Int.fetchOne(db.cachedStatement(sql: $0.sql), arguments: StatementArguments($0.arguments)) ?? 0 }
+            guard rows.count > limit else { return Page(rows: rows, next: nil, total: total) }
             rows.removeLast()
             let last = rows[rows.count - 1]
             let next = Cursor(sort: sort, value: last[sortIndex], id: String.fromDatabaseValue(last[idIndex]) ?? "")
-            return Page(rows: rows, next: next)
+            return Page(rows: rows, next: next, total: total)
         }
     }
 
-    func count(_ plan: ListPlan) async throws -> Int {
-        let sql = plan.count
-        return try await timed { db in try Int.fetchOne(db, sql: sql.sql, arguments: StatementArguments(sql.arguments)) ?? 0 }
+    static func exists(_ db: Database, _ resource: ReadResource, id: String) throws -> Bool {
+        let table = Schema.quotedName(resource.table.name)
+        if let scope = resource.scope {
+            return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(table) t WHERE t.id = ? AND \(scope.sql)"),
+                                     arguments: [id, scope.value]) ?? false
+        }
+        return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(table) t WHERE t.id = ?"), arguments: [id]) ?? false
     }
 
     func groups(_ plan: ListPlan) async throws -> [JSON] {
         let sql = plan.groups
         let columns = plan.query.groupBy
+        let parent = plan.parent
         return try await timed { db in
-            try Row.fetchAll(db, sql: sql.sql, arguments: StatementArguments(sql.arguments)).map { row in
+            if let parent, try !Self.exists(db, parent.resource, id: parent.id) {
+                throw APIError.notFound(parent.resource.singular, parent.id)
+            }
+            return try Row.fetchAll(db.cachedStatement(sql: sql.sql), arguments: StatementArguments(sql.arguments)).map { row in
                 .object(columns.enumerated().map { index, column in (column.name, RowEncoder.value(row[index] ?? .null, kind: column.kind)) }
                         + [("count", .int(row["count"] ?? 0))])
             }
         }
-    }
-
-    /// Whether the item exists in the resource (a user id asked for under `/leads` does not).
-    func exists(_ resource: ReadResource, id: String) async throws -> Bool {
-        try await item(resource, id: id) != nil
     }
 
     /// One item's values in the resource's column order.
@@ -89,14 +102,14 @@ public struct MirrorReader: Sendable {
         }
         let query = sql, values = arguments
         return try await timed { db in
-            try Row.fetchOne(db, sql: query, arguments: StatementArguments(values)).map { Array($0.databaseValues) }
+            try Row.fetchOne(db.cachedStatement(sql: query), arguments: StatementArguments(values)).map { Array($0.databaseValues) }
         }
     }
 
-    /// The write generation and when it last changed, for ETag and Last-Modified.
+    /// The write generation and when it last changed, for ETag and Last-Modified. A one-row read needs no timer.
     func generation() async throws -> (generation: Int, changedAt: Int) {
-        try await timed { db in
-            let row = try Row.fetchOne(db, sql: "SELECT generation, changed_at FROM mirror_generation")
+        try await store.pool.read { db in
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT generation, changed_at FROM mirror_generation"))
             return (row?["generation"] ?? 0, row?["changed_at"] ?? 0)
         }
     }

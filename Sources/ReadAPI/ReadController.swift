@@ -36,14 +36,13 @@ struct ReadController<Context: RequestContext>: Sendable {
         let plan = try await plan(route, query: query, context: context)
         switch query.format {
         case .json:
-            async let counted = query.count ? reader.count(plan) : nil
-            let page = try await reader.page(plan, after: query.cursor, limit: query.limit)
+            let page = try await reader.page(plan, after: query.cursor, limit: query.limit, counting: query.count)
             let projection = Projection(resource: route.resource, fields: query.fields)
             var envelope: [(String, JSON)] = [
                 ("data", .array(page.rows.map { RowEncoder.object($0, projection) })),
                 ("next_cursor", .string(page.next?.encoded)),
             ]
-            if let total = try await counted { envelope.append(("total_count", .int(total))) }
+            if let total = page.total { envelope.append(("total_count", .int(total))) }
             return .json(.object(envelope))
         case .csv, .ndjson:
             return ListStreamer(reader: reader, plan: plan, format: query.format,
@@ -57,13 +56,11 @@ struct ReadController<Context: RequestContext>: Sendable {
         return .json(.object([("data", .array(try await reader.groups(plan)))]))
     }
 
-    /// The SQL plan of a list route; a relation's parent must exist (404 otherwise, not an empty list).
+    /// The SQL plan of a list route; the reader checks a relation's parent in the same read as the page.
     func plan(_ route: RouteTable.ListRoute, query: ListQuery, context: Context) async throws -> ListPlan {
         var relation: Relation?
         if let parent = route.parent, let sql = route.relation {
-            let id = try context.parameters.require("id")
-            guard try await reader.exists(parent, id: id) else { throw APIError.notFound(parent.singular, id) }
-            relation = Relation(sql: sql, parentID: id)
+            relation = Relation(sql: sql, parent: parent, parentID: try context.parameters.require("id"))
         }
         return ListPlan(resource: route.resource, relation: relation, query: query)
     }

@@ -72,5 +72,6 @@ public struct SortKey: Sendable, Equatable {
 /// parent id as its only bound value.
 struct Relation: Sendable {
     let sql: String
+    let parent: ReadResource
     let parentID: String
 }

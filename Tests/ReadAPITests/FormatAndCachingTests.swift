@@ -59,6 +59,15 @@ import Testing
 }
 
 @Suite struct CachingTests {
+    @Test(arguments: [0, 951_782_400, 1_709_164_800, 1_795_466_323, 4_102_444_799, -86_401])
+    func lastModifiedIsAnIMFFixdate(seconds: Int) {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        #expect(HTTPDate.format(seconds) == formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))))
+    }
+
     @Test func anUnchangedListAnswers304UntilTheSyncWrites() async throws {
         let mirror = try await freshMirror(contacts: 60, conversations: 20)
         try await mirror.withAPI { client in
