@@ -81,21 +81,28 @@ struct ConditionalGetMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .get, !Self.uncached.contains(request.uri.path) else { return try await next(request, context) }
-        let (generation, changedAt) = try await reader.generation()
-        let tag = "\"g\(generation)-\(Self.fingerprint(request))\""
-        let lastModified = HTTPDate.format(changedAt)
-        if let match = request.headers[.ifNoneMatch],
-           match.split(separator: ",").contains(where: { let t = $0.trimmingCharacters(in: .whitespaces); return t == tag || t == "W/" + tag || t == "*" }) {
-            return Response(status: .notModified, headers: [.eTag: tag, .lastModified: lastModified])
+        let fingerprint = Self.fingerprint(request)
+        // A conditional request checks the generation before any query runs; others learn it from the handler's read.
+        if let match = request.headers[.ifNoneMatch] {
+            let current = try await reader.generation()
+            let tag = Self.tag(current, fingerprint)
+            if match.split(separator: ",").contains(where: { let t = $0.trimmingCharacters(in: .whitespaces); return t == tag || t == "W/" + tag || t == "*" }) {
+                return Response(status: .notModified, headers: [.eTag: tag, .lastModified: HTTPDate.format(current.changedAt)])
+            }
         }
-        var response = try await next(request, context)
+        let box = GenerationBox()
+        var response = try await RequestGeneration.$box.withValue(box) { try await next(request, context) }
         if response.status == .ok {
-            response.headers[.eTag] = tag
-            response.headers[.lastModified] = lastModified
+            let seen: MirrorGeneration
+            if let generation = box.generation { seen = generation } else { seen = try await reader.generation() }
+            response.headers[.eTag] = Self.tag(seen, fingerprint)
+            response.headers[.lastModified] = HTTPDate.format(seen.changedAt)
             response.headers[.cacheControl] = "no-cache"
         }
         return response
     }
+
+    static func tag(_ generation: MirrorGeneration, _ fingerprint: String) -> String { "\"g\(generation.generation)-\(fingerprint)\"" }
 
     /// FNV-1a of the URI and the representation headers, so two URLs never share a tag.
     static func fingerprint(_ request: Request) -> String {

@@ -16,22 +16,20 @@ public struct MirrorReader: Sendable {
         self.budget = budget
     }
 
-    /// Runs `body` on a reader; past the budget the statement is interrupted (GRDB cancels it with the task).
+    /// Runs `body` on a reader, under the budget: SQLite's progress handler checks the deadline every few thousand
+    /// virtual-machine steps and interrupts the statement past it. No timer task per query: a point read stays one
+    /// hop to a reader connection and back. The request's write generation is read in the same snapshot.
     public func timed<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let pool = store.pool, budget = budget
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await pool.read(body) }
-            group.addTask {
-                try await Task.sleep(for: budget)
-                return nil
-            }
-            defer { group.cancelAll() }
-            do {
-                guard let first = try await group.next(), let value = first else { throw APIError.queryTimeout }
+        let nanoseconds = UInt64(budget.components.seconds) * 1_000_000_000 + UInt64(budget.components.attoseconds / 1_000_000_000)
+        let box = RequestGeneration.box
+        do {
+            return try await store.pool.read { db in
+                let value = try QueryDeadline.run(db, nanoseconds: nanoseconds) { try body(db) }
+                if let box { box.store(try Self.generation(db)) }
                 return value
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
-                throw APIError.queryTimeout
             }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
+            throw APIError.queryTimeout
         }
     }
 
@@ -106,11 +104,13 @@ public struct MirrorReader: Sendable {
         }
     }
 
-    /// The write generation and when it last changed, for ETag and Last-Modified. A one-row read needs no timer.
-    func generation() async throws -> (generation: Int, changedAt: Int) {
-        try await store.pool.read { db in
-            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT generation, changed_at FROM mirror_generation"))
-            return (row?["generation"] ?? 0, row?["changed_at"] ?? 0)
-        }
+    /// The write generation and when it last changed, for ETag and Last-Modified. A one-row read needs no budget.
+    func generation() async throws -> MirrorGeneration {
+        try await store.pool.read { db in try Self.generation(db) }
+    }
+
+    static func generation(_ db: Database) throws -> MirrorGeneration {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT generation, changed_at FROM mirror_generation"))
+        return MirrorGeneration(generation: row?["generation"] ?? 0, changedAt: row?["changed_at"] ?? 0)
     }
 }

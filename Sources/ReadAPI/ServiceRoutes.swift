@@ -43,8 +43,12 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     }
 
     func summary() async throws -> JSON {
-        let generation = try await reader.generation().generation
-        if let cached = summaryCache.value(at: generation) { return cached }
+        let current = try await reader.generation()
+        let generation = current.generation
+        if let cached = summaryCache.value(at: generation) {
+            RequestGeneration.box?.store(current)
+            return cached
+        }
         // Read the generation again after the counts: if a write landed in between, the answer is not cached.
         let counts = try await reader.summary()
         if try await reader.generation().generation == generation { summaryCache.store(counts, at: generation) }
