@@ -15,7 +15,17 @@ public final class IntercomClient: Sendable {
     /// Bodies larger than this are refused; a 500-part conversation is a few megabytes.
     static let maxBodyBytes = 64 * 1024 * 1024
 
-    public init(configuration: IntercomConfiguration, httpClient: HTTPClient = .shared, logger: Logger) {
+    /// The process's HTTP client for Intercom. `HTTPClient.shared` keeps 8 connections per host, which capped a sync
+    /// at 8 calls in flight whatever `--concurrency` said; the sync's concurrency (16 by default) needs as many.
+    /// Static, so it lives as long as the process and never needs a shutdown.
+    public static let pooledHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    public init(configuration: IntercomConfiguration, httpClient: HTTPClient = IntercomClient.pooledHTTPClient, logger: Logger) {
         self.configuration = configuration
         self.http = httpClient
         self.gate = PacerGate(share: configuration.rateLimitShare)
