@@ -16,6 +16,9 @@ struct IntercomMiddleware<Context: RequestContext>: RouterMiddleware {
             workspace.count(endpoint: endpoint, status: 401)
             return .intercomError(SimulatorError(status: 401, code: "unauthorized", message: "Access Token Invalid"), requestId: requestId)
         }
+        let latency = workspace.enter()
+        defer { workspace.leave() }
+        if latency > 0 { try await Task.sleep(for: .seconds(latency)) }
         let admission = workspace.admit()
         var response: Response
         if !admission.allowed {

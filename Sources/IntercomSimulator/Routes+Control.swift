@@ -16,6 +16,7 @@ struct ControlRoutes<Context: RequestContext> {
             return Response.json(.object([
                 ("calls", .int(c.calls)), ("rate_limited", .int(c.rateLimited)), ("faults", .int(c.faults)),
                 ("scroll_conflicts", .int(c.scrollConflicts)), ("unauthorized", .int(c.unauthorized)),
+                ("max_in_flight", .int(c.maxInFlight)),
                 ("by_endpoint", .object(c.byEndpoint.keys.sorted().map { ($0, .int(c.byEndpoint[$0]!)) })),
             ]))
         }
@@ -27,6 +28,7 @@ struct ControlRoutes<Context: RequestContext> {
                 if let v = body["search_index_lag"]?.intValue { r.searchIndexLag = max(0, v) }
                 if let v = body["advance_clock"]?.intValue { r.clockOffset += v }
                 if let v = body["stall_seconds"]?.doubleValue { r.stallSeconds = max(0, v) }
+                if let v = body["latency_ms"]?.doubleValue { r.latencySeconds = min(max(0, v), 10_000) / 1000 }
                 r.forcedFaults += (body["force_faults"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Workspace.Fault.init(rawValue:)) }
             }
             return Response.json(.object([("now", .int(workspace.now()))]))

@@ -25,6 +25,9 @@ public final class Workspace: Sendable {
         /// Faults queued through the control surface, served before any random draw.
         var forcedFaults: [Fault] = []
         var stallSeconds: Double
+        /// Added to every authenticated call, so tests can see how many calls a client keeps in flight.
+        var latencySeconds = 0.0
+        var inFlight = 0
         var userCounts: (version: Int, counts: [String: Int]) = (-1, [:])
         var searchCache: [String: (version: Int, lagCutoff: Int, items: [SearchKey])] = [:]
     }
@@ -49,6 +52,8 @@ public final class Workspace: Sendable {
         public var faults = 0
         public var scrollConflicts = 0
         public var unauthorized = 0
+        /// The most authenticated calls the simulator was answering at once.
+        public var maxInFlight = 0
     }
 
     /// Sort key of a search hit: the sort field's value, then seq as tiebreak.
@@ -166,6 +171,18 @@ extension Workspace {
     }
 
     public var counters: CallCounters { runtime.withLock { $0.counters } }
+
+    /// Marks a call as being answered; returns the configured latency to add to it.
+    func enter() -> Double {
+        runtime.withLock { r in
+            r.inFlight += 1
+            r.counters.maxInFlight = max(r.counters.maxInFlight, r.inFlight)
+            return r.latencySeconds
+        }
+    }
+
+    /// Marks a call as answered.
+    func leave() { runtime.withLock { $0.inFlight -= 1 } }
 }
 
 // MARK: - Scroll

@@ -27,3 +27,21 @@ import Testing
         }
     }
 }
+
+@Suite struct ConcurrencyTests {
+    /// `--concurrency 16` must mean 16 calls in flight: the shared HTTP client's pool of 8 connections per host once
+    /// queued the rest silently, halving a sync's speed against a slow API.
+    @Test func conversationFetchesKeepTheConfiguredCallsInFlight() async throws {
+        var options = rigOptions(seed: 45)
+        options.contacts = 60
+        options.companies = 10
+        options.conversations = 120
+        try await withRig(options) { rig in
+            // 30 ms per call: calls overlap long enough for the simulator to count them.
+            try await rig.control(.post, "/config", .object([("latency_ms", .int(30))]))
+            try await rig.sync(full: true, resources: [.conversations])
+            #expect(rig.workspace.counters.maxInFlight > 8)
+            #expect(rig.workspace.counters.maxInFlight <= SyncOptions().concurrency + 1)
+        }
+    }
+}
