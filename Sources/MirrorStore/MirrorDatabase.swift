@@ -68,14 +68,6 @@ public final class MirrorDatabase: Sendable {
         try await pool.read { db in try MirrorTransaction(db: db).unswept(table, generation: generation) }
     }
 
-    /// The write generation and the time of the last write (unix seconds): a new generation means new data.
-    public func generation() async throws -> (generation: Int, changedAt: Int) {
-        try await pool.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT generation, changed_at FROM mirror_generation")
-            return (row?["generation"] ?? 0, row?["changed_at"] ?? 0)
-        }
-    }
-
     /// Row counts of every catalog table.
     public func tableCounts() async throws -> [String: Int] {
         try await pool.read { db in
@@ -85,5 +77,18 @@ public final class MirrorDatabase: Sendable {
             }
             return counts
         }
+    }
+}
+
+/// The mirror's write generation and the time of that write (unix seconds): every `MirrorDatabase.write` advances it,
+/// so a new generation means new data.
+public struct MirrorGeneration: Sendable, Equatable {
+    public let generation: Int
+    public let changedAt: Int
+
+    /// The generation as `db`'s snapshot sees it.
+    public static func current(_ db: Database) throws -> MirrorGeneration {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT generation, changed_at FROM mirror_generation"))
+        return MirrorGeneration(generation: row?["generation"] ?? 0, changedAt: row?["changed_at"] ?? 0)
     }
 }

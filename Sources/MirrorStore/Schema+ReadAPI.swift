@@ -48,10 +48,9 @@ extension Schema {
             for source in searchSources { try db.execute(sql: searchTriggers(source)) }
             // Rows mirrored before this migration are indexed once here; the triggers keep the index current after.
             for source in searchSources {
-                let text = source.text.replacingOccurrences(of: "R.", with: "t.")
-                let conversation = source.conversationID.replacingOccurrences(of: "R.", with: "t.")
-                let contact = source.contactID.replacingOccurrences(of: "R.", with: "t.")
-                let rows = try Row.fetchCursor(db, sql: "SELECT t.id AS id, \(text) AS body, \(conversation) AS conversation_id, \(contact) AS contact_id FROM \(quoted(source.table)) t WHERE \(text) <> ''")
+                let select = "SELECT t.id AS id, \(source.text) AS body, \(source.conversationID) AS conversation_id, "
+                    + "\(source.contactID) AS contact_id FROM \(quoted(source.table)) t WHERE \(source.text) <> ''"
+                let rows = try Row.fetchCursor(db, sql: on("t", select))
                 while let row = try rows.next() {
                     try db.execute(sql: "INSERT INTO search_index (body, kind, ref, conversation_id, contact_id) VALUES (?, ?, ?, ?, ?)",
                                    arguments: [row["body"] as String?, source.kind, row["id"] as String?, row["conversation_id"] as String?,
@@ -63,10 +62,12 @@ extension Schema {
         }
     }
 
+    /// `sql` of a search source with its row placeholder `R.` bound to `row` (`NEW`, `OLD` or a table alias).
+    static func on(_ row: String, _ sql: String) -> String { sql.replacingOccurrences(of: "R.", with: "\(row).") }
+
     /// Insert, update and delete triggers for one search source. The sync writes with INSERT OR REPLACE, whose
     /// implicit delete fires no trigger, so the insert trigger first drops any document the row had.
     static func searchTriggers(_ source: SearchSource) -> String {
-        func on(_ row: String, _ sql: String) -> String { sql.replacingOccurrences(of: "R.", with: "\(row).") }
         let drop = """
             DELETE FROM search_index WHERE rowid IN (SELECT doc FROM search_refs WHERE kind = '\(source.kind)' AND ref = R.id);
             DELETE FROM search_refs WHERE kind = '\(source.kind)' AND ref = R.id;

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import IntercomAPI
 import Logging
+import MirrorStore
 
 /// The request id, API-key check and error rendering of every route: whatever a handler throws leaves as the
 /// JSON error envelope, and nothing of Hummingbird's default error body or of an internal error leaks.

@@ -25,7 +25,7 @@ public struct MirrorReader: Sendable {
         do {
             return try await store.pool.read { db in
                 let value = try QueryDeadline.run(db, nanoseconds: nanoseconds) { try body(db) }
-                if let box { box.store(try Self.generation(db)) }
+                if let box { box.store(try MirrorGeneration.current(db)) }
                 return value
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
@@ -50,9 +50,7 @@ public struct MirrorReader: Sendable {
         let columns = plan.resource.fields.map(\.name)
         let sortIndex = columns.firstIndex(of: sort.column) ?? 0, idIndex = columns.firstIndex(of: "id") ?? 0
         return try await timed { db in
-            if let parent, try !Self.exists(db, parent.resource, id: parent.id) {
-                throw APIError.notFound(parent.resource.singular, parent.id)
-            }
+            try Self.requireParent(parent, db)
             var rows = try Row.fetchAll(db.cachedStatement(sql: sql.sql), arguments: StatementArguments(sql.arguments))
                 .map { Array($0.databaseValues) }
             let total = try count.map { try Int.fetchOne(db.cachedStatement(sql: $0.sql), arguments: StatementArguments($0.arguments)) ?? 0 }
@@ -64,13 +62,14 @@ public struct MirrorReader: Sendable {
         }
     }
 
-    static func exists(_ db: Database, _ resource: ReadResource, id: String) throws -> Bool {
-        let table = Schema.quotedName(resource.table.name)
-        if let scope = resource.scope {
-            return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(table) t WHERE t.id = ? AND \(scope.sql)"),
-                                     arguments: [id, scope.value]) ?? false
+    /// A relation list's parent must exist: 404, not an empty list, for `/contacts/nobody/notes`.
+    static func requireParent(_ parent: (resource: ReadResource, id: String)?, _ db: Database) throws {
+        guard let (resource, id) = parent else { return }
+        let match = resource.matching(id: id)
+        let sql = "SELECT 1 FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)"
+        guard try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(match.arguments)) == true else {
+            throw APIError.notFound(resource.singular, id)
         }
-        return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(table) t WHERE t.id = ?"), arguments: [id]) ?? false
     }
 
     func groups(_ plan: ListPlan) async throws -> [JSON] {
@@ -78,9 +77,7 @@ public struct MirrorReader: Sendable {
         let columns = plan.query.groupBy
         let parent = plan.parent
         return try await timed { db in
-            if let parent, try !Self.exists(db, parent.resource, id: parent.id) {
-                throw APIError.notFound(parent.resource.singular, parent.id)
-            }
+            try Self.requireParent(parent, db)
             return try Row.fetchAll(db.cachedStatement(sql: sql.sql), arguments: StatementArguments(sql.arguments)).map { row in
                 .object(columns.enumerated().map { index, column in (column.name, RowEncoder.value(row[index] ?? .null, kind: column.kind)) }
                         + [("count", .int(row["count"] ?? 0))])
@@ -90,27 +87,15 @@ public struct MirrorReader: Sendable {
 
     /// One item's values in the resource's column order.
     func item(_ resource: ReadResource, id: String) async throws -> [DatabaseValue]? {
-        let table = Schema.quotedName(resource.table.name)
-        let columns = resource.fields.map { ListPlan.column($0.name) }.joined(separator: ", ")
-        var sql = "SELECT \(columns) FROM \(table) t WHERE t.id = ?"
-        var arguments: [DatabaseValue] = [id.databaseValue]
-        if let scope = resource.scope {
-            sql += " AND \(scope.sql)"
-            arguments.append(scope.value.databaseValue)
-        }
-        let query = sql, values = arguments
+        let match = resource.matching(id: id)
+        let sql = "SELECT \(ListPlan.columns(resource)) FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)"
         return try await timed { db in
-            try Row.fetchOne(db.cachedStatement(sql: query), arguments: StatementArguments(values)).map { Array($0.databaseValues) }
+            try Row.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(match.arguments)).map { Array($0.databaseValues) }
         }
     }
 
     /// The write generation and when it last changed, for ETag and Last-Modified. A one-row read needs no budget.
     func generation() async throws -> MirrorGeneration {
-        try await store.pool.read { db in try Self.generation(db) }
-    }
-
-    static func generation(_ db: Database) throws -> MirrorGeneration {
-        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT generation, changed_at FROM mirror_generation"))
-        return MirrorGeneration(generation: row?["generation"] ?? 0, changedAt: row?["changed_at"] ?? 0)
+        try await store.pool.read { db in try MirrorGeneration.current(db) }
     }
 }

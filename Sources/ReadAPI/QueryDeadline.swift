@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import MirrorStore
 import Synchronization
 
 /// The query budget, enforced inside SQLite: a progress handler compares the monotonic clock with a deadline and makes
@@ -22,12 +23,6 @@ enum QueryDeadline {
         }
         return try body()
     }
-}
-
-/// The mirror's write generation and the time of that write.
-struct MirrorGeneration: Sendable, Equatable {
-    let generation: Int
-    let changedAt: Int
 }
 
 /// Where a request's reads leave the generation they saw, so the ETag needs no read of its own.

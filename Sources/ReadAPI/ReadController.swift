@@ -74,11 +74,10 @@ struct ReadController<Context: RequestContext>: Sendable {
 
     /// A conversation's parts (all that are mirrored, oldest first), contacts and tags.
     func conversationDetail(_ id: String) async throws -> [(String, JSON)] {
-        let parts = ReadResource.parts.fields
         let projection = Projection(resource: .parts, fields: nil)
         return try await reader.timed { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT \(parts.map { "t." + Schema.quotedName($0.name) }.joined(separator: ", ")) FROM conversation_parts t
+                SELECT \(ListPlan.columns(.parts)) FROM conversation_parts t
                 WHERE t.conversation_id = ? ORDER BY t.created_at, t.id
                 """, arguments: [id])
             let contacts = try String.fetchAll(db, sql: "SELECT contact_id FROM conversation_contacts WHERE conversation_id = ? ORDER BY contact_id", arguments: [id])

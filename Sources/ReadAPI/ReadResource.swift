@@ -30,6 +30,12 @@ public struct ReadResource: Sendable {
     /// Whether `custom_attributes.KEY` filters apply.
     public var hasCustomAttributes: Bool { table.columns.contains { $0.name == "custom_attributes" } }
 
+    /// `t.id = ?`, narrowed by the scope: a user id is not found under `/leads`.
+    func matching(id: String) -> SQLFragment {
+        guard let scope else { return SQLFragment("t.id = ?", [id.databaseValue]) }
+        return SQLFragment("t.id = ? AND \(scope.sql)", [id.databaseValue, scope.value.databaseValue])
+    }
+
     func field(_ name: String) -> ColumnSpec? { fields.first { $0.name == name } }
     func filterableColumn(_ name: String) -> ColumnSpec? { filterable.first { $0.name == name } }
 

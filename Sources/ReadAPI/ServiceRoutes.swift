@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import IntercomAPI
+import MirrorStore
 import NIOCore
 import Prometheus
 import Synchronization
