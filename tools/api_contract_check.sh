@@ -22,7 +22,8 @@ first_url() { until grep -q '^listening on' "$1" 2>/dev/null; do sleep 0.1; done
 pids+=($!)
 sim=$(first_url "$work/sim.out")
 INTERCOM_ACCESS_TOKEN=simulator-token "$BIN" sync --full --database "$work/mirror.sqlite" --intercom-url "$sim" 2>/dev/null
-INTERCOM_ACCESS_TOKEN=simulator-token "$BIN" serve --port 0 --database "$work/mirror.sqlite" --intercom-url "$sim" \
+# With a client secret, so the webhook route is on and schemathesis reaches its signature check.
+INTERCOM_ACCESS_TOKEN=simulator-token INTERCOM_CLIENT_SECRET=contract-check-secret "$BIN" serve --port 0 --database "$work/mirror.sqlite" --intercom-url "$sim" \
   --sync-interval 5 --full-sync-interval 30 >"$work/serve.out" 2>"$work/serve.err" &
 pids+=($!)
 api=$(first_url "$work/serve.out")

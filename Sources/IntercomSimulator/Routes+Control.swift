@@ -17,6 +17,7 @@ struct ControlRoutes<Context: RequestContext> {
                 ("calls", .int(c.calls)), ("rate_limited", .int(c.rateLimited)), ("faults", .int(c.faults)),
                 ("scroll_conflicts", .int(c.scrollConflicts)), ("unauthorized", .int(c.unauthorized)),
                 ("max_in_flight", .int(c.maxInFlight)),
+                ("webhooks", webhookCounters()),
                 ("by_endpoint", .object(c.byEndpoint.keys.sorted().map { ($0, .int(c.byEndpoint[$0]!)) })),
             ]))
         }
@@ -30,6 +31,16 @@ struct ControlRoutes<Context: RequestContext> {
                 if let v = body["stall_seconds"]?.doubleValue { r.stallSeconds = max(0, v) }
                 if let v = body["latency_ms"]?.doubleValue { r.latencySeconds = min(max(0, v), 10_000) / 1000 }
                 r.forcedFaults += (body["force_faults"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Workspace.Fault.init(rawValue:)) }
+            }
+            workspace.webhooks.configure { w in
+                if let v = body["webhook_url"] { w.url = v.stringValue }
+                if let v = body["webhook_secret"] { w.secret = v.stringValue }
+                if let v = body["webhook_delay_ms"]?.doubleValue { w.delaySeconds = min(max(0, v), 60_000) / 1000 }
+                if let v = body["webhook_drop_rate"]?.doubleValue { w.dropRate = min(max(v, 0), 1) }
+                if let v = body["webhook_duplicate_rate"]?.doubleValue { w.duplicateRate = min(max(v, 0), 1) }
+                if let v = body["drop_webhooks"]?.intValue { w.dropNext = max(0, v) }
+                if let v = body["duplicate_webhooks"]?.intValue { w.duplicateNext = max(0, v) }
+                if let v = body["webhook_retry_seconds"]?.doubleValue { w.retrySeconds = min(max(0, v), 3_600) }
             }
             return Response.json(.object([("now", .int(workspace.now()))]))
         }
@@ -52,6 +63,7 @@ struct ControlRoutes<Context: RequestContext> {
                 guard let i = s.conversationIndex[id], s.conversations[i].deletedAt == nil else { throw .notFound() }
                 s.conversations[i].deletedAt = now
             }
+            notify("conversation.deleted", .object([("type", .string("conversation")), ("id", .string(id))]))
             return Response.json(.object([("id", .string(id)), ("deleted", .bool(true))]))
         }
         group.patch("/companies/:id") { request, context in try await updateCompany(request, context) }
@@ -83,6 +95,7 @@ struct ControlRoutes<Context: RequestContext> {
             s.contactIndex[id] = seq
             return id
         }
+        notifyContact(id, "created")
         return contactResponse(id)
     }
 
@@ -116,6 +129,7 @@ struct ControlRoutes<Context: RequestContext> {
             c.changedAt = now
             s.contacts[i] = c
         }
+        notifyContact(id, "updated")
         return contactResponse(id)
     }
 
@@ -125,6 +139,7 @@ struct ControlRoutes<Context: RequestContext> {
             guard let i = s.contactIndex[id], s.contacts[i].state == .active else { throw .notFound("User Not Found") }
             s.contacts[i].state = newState
         }
+        notify(newState == .archived ? "contact.archived" : "contact.deleted", .object([("type", .string("contact")), ("id", .string(id))]))
         return .json(.object([("type", .string("contact")), ("id", .string(id)), ("state", .string("\(newState)"))]))
     }
 
@@ -149,6 +164,7 @@ struct ControlRoutes<Context: RequestContext> {
                 s.conversations[i].changedAt = now
             }
         }
+        notify("contact.merged", .object([("type", .string("contact")), ("id", .string(id)), ("merged_into_id", .string(into))]))
         return contactResponse(into)
     }
 
@@ -171,6 +187,7 @@ struct ControlRoutes<Context: RequestContext> {
             s.conversationIndex[id] = seq
             return id
         }
+        notify("conversation.user.created", renderedConversation(id))
         return conversationResponse(id)
     }
 
@@ -194,6 +211,13 @@ struct ControlRoutes<Context: RequestContext> {
             s.conversations[i].updatedAt = body["updated_at"]?.intValue ?? now
             s.conversations[i].changedAt = now
         }
+        let topic = switch body["state"]?.stringValue {
+        case "closed": "conversation.admin.closed"
+        case "open": "conversation.admin.opened"
+        case "snoozed": "conversation.admin.snoozed"
+        default: body["admin_assignee_id"] != nil ? "conversation.admin.assigned" : "conversation.admin.noted"
+        }
+        notify(topic, renderedConversation(id))
         return conversationResponse(id)
     }
 
@@ -218,6 +242,9 @@ struct ControlRoutes<Context: RequestContext> {
                 s.conversations[i] = c
             }
         }
+        let topic = body["part_type"]?.stringValue == "note" ? "conversation.admin.noted"
+            : body["author_type"]?.stringValue == "user" ? "conversation.user.replied" : "conversation.admin.replied"
+        notify(topic, renderedConversation(id))
         return conversationResponse(id)
     }
 
@@ -233,8 +260,17 @@ struct ControlRoutes<Context: RequestContext> {
                 s.companies[i].customAttributes.removeAll { $0.0 == key }
                 s.companies[i].customAttributes.append((key, value))
             }
-            if body["deleted"] == .bool(true) { s.companies[i].state = .deleted }
+            if body["deleted"] == .bool(true) {
+                // Intercom archives the company and detaches its contacts (the contacts themselves stay).
+                s.companies[i].state = .deleted
+                for c in s.contacts.indices where s.contacts[c].companyIds.contains(id) { s.contacts[c].companyIds.removeAll { $0 == id } }
+            }
             s.companies[i].updatedAt = now
+        }
+        if body["deleted"] == .bool(true) {
+            notify("company.deleted", .object([("type", .string("company")), ("id", .string(id))]))
+        } else {
+            notify("company.updated", { let r = workspace.renderer(); return r.state.company(id).map(r.company) ?? .null }())
         }
         let r = workspace.renderer()
         return .json(r.state.company(id).map(r.company) ?? .null)
@@ -270,7 +306,38 @@ struct ControlRoutes<Context: RequestContext> {
             }
             return (touchedContacts, touchedConversations)
         }
+        for id in touched.0 { notifyContact(id, "updated") }
+        for id in touched.1 { notify("conversation.admin.replied", renderedConversation(id)) }
         return .json(.object([("contacts", .array(touched.0.map(JSON.string))), ("conversations", .array(touched.1.map(JSON.string)))]))
+    }
+
+    // MARK: - Webhooks
+
+    /// Sends `topic` about `item` when webhooks are configured; the item is rendered only then.
+    func notify(_ topic: String, _ item: @autoclosure () -> JSON) {
+        guard workspace.webhooks.isOn else { return }
+        workspace.webhooks.notify(topic, item: item(), at: workspace.now())
+    }
+
+    /// `contact.user.<event>` or `contact.lead.<event>`, with the contact as Intercom renders it.
+    func notifyContact(_ id: String, _ event: String) {
+        guard workspace.webhooks.isOn else { return }
+        let r = workspace.renderer()
+        guard let contact = r.state.contact(id) else { return }
+        notify("contact.\(contact.role).\(event)", r.contact(contact))
+    }
+
+    func renderedConversation(_ id: String) -> JSON {
+        let r = workspace.renderer()
+        return r.state.conversation(id).map { r.conversation($0) } ?? .null
+    }
+
+    func webhookCounters() -> JSON {
+        let w = workspace.webhooks.counters
+        return .object([
+            ("notified", .int(w.notified)), ("dropped", .int(w.dropped)), ("duplicated", .int(w.duplicated)),
+            ("delivered", .int(w.delivered)), ("retried", .int(w.retried)), ("failed", .int(w.failed)), ("in_flight", .int(w.inFlight)),
+        ])
     }
 
     static func members(_ json: JSON?) -> [(String, JSON)] {

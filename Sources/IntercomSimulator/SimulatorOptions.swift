@@ -23,6 +23,10 @@ public struct SimulatorOptions: Sendable {
     public var scrollExpiry = 60
     /// Company listing (`GET /companies`, `POST /companies/list`) stops at this many, as Intercom's does.
     public var companyListingCap = 10_000
+    /// Where the simulator POSTs webhooks for its mutations; nil sends none.
+    public var webhookURL: String?
+    /// The client secret webhooks are signed with (`X-Hub-Signature`).
+    public var webhookSecret: String?
 
     public init() {}
 }

@@ -11,6 +11,8 @@ public final class Workspace: Sendable {
     let timezone: TimeZone
     /// The workspace's app id, stable per seed.
     public let appId: String
+    /// Sends Intercom-style webhooks for the control surface's mutations.
+    public let webhooks: WebhookSender
 
     /// Mutable API bookkeeping, separate from the data so counting calls never waits on a big read.
     struct Runtime {
@@ -67,6 +69,7 @@ public final class Workspace: Sendable {
         self.options = options
         self.timezone = TimeZone(identifier: options.timezone) ?? TimeZone(secondsFromGMT: 0)!
         self.appId = "sim" + hex(options.seed & 0xFFFFFF, width: 6)
+        self.webhooks = WebhookSender(settings: .init(url: options.webhookURL, secret: options.webhookSecret), appId: appId, seed: options.seed)
         self.state = Mutex(Generator(options: options).build())
         self.runtime = Mutex(Runtime(rateLimit: options.rateLimit, faultRate: options.faultRate,
                                      searchIndexLag: options.searchIndexLag,

@@ -54,6 +54,7 @@ public enum Schema {
             for view in seedViews { try db.execute(sql: view) }
         }
         registerReadAPIMigration(&migrator)
+        registerWebhookMigration(&migrator)
         return migrator
     }
 

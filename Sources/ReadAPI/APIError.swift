@@ -60,6 +60,15 @@ public struct APIError: Error, Sendable, Equatable {
                                        hint: "send Authorization: Bearer KEY with one of INTERCACHE_API_KEYS")
     public static let queryTimeout = APIError(.serviceUnavailable, "query_timeout", "The query ran past its time budget and was stopped.",
                                        hint: "narrow it with filters or a smaller limit")
+    static func badSignature(_ message: String) -> APIError {
+        APIError(.unauthorized, "bad_signature", message,
+                 hint: "Intercom signs with the app's client secret: X-Hub-Signature: sha1=HMAC-SHA1(secret, raw body)")
+    }
+
+    static func payloadTooLarge(_ limit: Int) -> APIError {
+        APIError(.contentTooLarge, "payload_too_large", "The body is larger than \(limit) bytes.")
+    }
+
     static let notReady = APIError(.serviceUnavailable, "not_ready", "No sync has completed yet.")
     static let internalError = APIError(.internalServerError, "internal", "The server failed to answer; the request id is in the log.")
 

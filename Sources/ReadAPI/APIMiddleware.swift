@@ -9,19 +9,29 @@ import MirrorStore
 /// JSON error envelope, and nothing of Hummingbird's default error body or of an internal error leaks.
 struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
     let apiKeys: [[UInt8]]
+    /// Whether `POST /webhooks/intercom` is on (a client secret is configured).
+    let webhooksEnabled: Bool
     /// Paths that stay open with keys set: probes and the contract.
     static var openPaths: Set<String> { ["/healthz", "/readyz", "/openapi.yaml"] }
 
-    init(apiKeys: [String]) {
+    init(apiKeys: [String], webhooksEnabled: Bool = false) {
         self.apiKeys = apiKeys.map { Array($0.utf8) }
+        self.webhooksEnabled = webhooksEnabled
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let requestID = Self.newRequestID()
         var response: Response
+        // The webhook route is authenticated by Intercom's signature, not by API keys (Intercom cannot send one).
+        let webhook = request.uri.path == WebhookRoutes<Context>.path
         do {
-            guard request.method == .get || request.method == .head else { throw APIError.methodNotAllowed }
-            try authorize(request)
+            if webhook {
+                guard webhooksEnabled else { throw APIError.routeNotFound }
+                guard request.method == .post else { throw APIError.methodNotAllowed }
+            } else {
+                guard request.method == .get || request.method == .head else { throw APIError.methodNotAllowed }
+                try authorize(request)
+            }
             response = try await next(request, context)
         } catch {
             let apiError = Self.apiError(error)
@@ -31,7 +41,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             response = .json(apiError.body(requestID: requestID), status: apiError.status)
             if apiError.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
-            if apiError.status == .methodNotAllowed { response.headers[.allow] = "GET, HEAD" }
+            if apiError.status == .methodNotAllowed { response.headers[.allow] = webhook ? "POST" : "GET, HEAD" }
         }
         response.headers[.requestID] = requestID
         return response

@@ -69,8 +69,10 @@ extension MirrorReader {
         }
     }
 
-    /// `/sync`: per resource, the last success, lag, rows against Intercom's totals, truncations and the last error.
-    func syncStatus(now: Int) async throws -> JSON {
+    /// `/sync`: per resource, the last success, lag, rows against Intercom's totals, truncations, the last error and
+    /// webhook counters. `lag_seconds` is now minus the newest change the mirror has applied (the newest `updated_at`
+    /// it holds); for objects without `updated_at` (admins, teams, ...) it is the time since the last successful pass.
+    func syncStatus(now: Int, webhooks: NotificationInbox.Counters? = nil) async throws -> JSON {
         try await timed { db in
             let tables = Set(Catalog.tables.map(\.name))
             let states = try Row.fetchAll(db, sql: "SELECT * FROM sync_state ORDER BY resource")
@@ -85,9 +87,15 @@ extension MirrorReader {
                 let rows = tables.contains(resource) ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quotedName(resource))") : nil
                 let truncated = resource == "conversations"
                     ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations WHERE parts_truncated = 1") : nil
+                let newestChange = tables.contains(resource) && Catalog.table(resource).columns.contains { $0.name == "updated_at" }
+                    ? try Int.fetchOne(db, sql: "SELECT MAX(updated_at) FROM \(Schema.quotedName(resource))") : nil
+                let sinceSuccess = lastSuccess.map { max(0, now - $0) }
                 var fields: [(String, JSON)] = [
                     ("resource", .string(resource)), ("mode", .string(state["mode"] as String?)),
-                    ("last_success_at", .int(lastSuccess)), ("lag_seconds", .int(lastSuccess.map { max(0, now - $0) })),
+                    ("last_success_at", .int(lastSuccess)),
+                    ("newest_change_at", .int(newestChange)),
+                    ("lag_seconds", .int(newestChange.map { max(0, now - $0) } ?? sinceSuccess)),
+                    ("seconds_since_success", .int(sinceSuccess)),
                     ("last_incremental_at", .int(state["last_incremental_at"] as Int?)),
                     ("last_full_sweep_at", .int(state["last_full_sweep_at"] as Int?)),
                     ("rows", .int(rows)), ("intercom_total", .int(counted?["intercom_total"] as Int?)),
@@ -96,6 +104,12 @@ extension MirrorReader {
                     ("truncated_conversations", .int(truncated)),
                     ("last_error", .string(state["last_error"] as String?)),
                 ]
+                if let webhooks, NotificationHint.Kind.allCases.contains(where: { $0.resource == resource }) {
+                    fields.append(("webhooks", .object([
+                        ("received", .int(webhooks.receivedByResource[resource] ?? 0)),
+                        ("applied", .int(webhooks.appliedByResource[resource] ?? 0)),
+                    ])))
+                }
                 if let run {
                     fields.append(("last_run", .object([
                         ("status", .string(run["status"] as String?)), ("mode", .string(run["mode"] as String?)),
@@ -106,12 +120,24 @@ extension MirrorReader {
                 }
                 return .object(fields)
             }
-            let generation = try Row.fetchOne(db, sql: "SELECT generation, changed_at FROM mirror_generation")
+            let generation = try MirrorGeneration.current(db)
             return .object([
-                ("data", .array(resources)), ("generation", .int(generation?["generation"] as Int?)),
-                ("last_write_at", .int(generation?["changed_at"] as Int?)),
+                ("data", .array(resources)), ("generation", .int(generation.generation)),
+                ("last_write_at", .int(generation.changedAt)), ("webhooks", Self.webhookStatus(webhooks)),
             ])
         }
+    }
+
+    /// The webhook counters since the process started; `enabled: false` when no secret is configured.
+    static func webhookStatus(_ counters: NotificationInbox.Counters?) -> JSON {
+        guard let c = counters else { return .object([("enabled", .bool(false))]) }
+        return .object([
+            ("enabled", .bool(true)), ("received", .int(c.received)), ("rejected", .int(c.rejectedTotal)),
+            ("rejected_by_reason", .object(c.rejected.keys.sorted().map { ($0, .int(c.rejected[$0]!)) })),
+            ("applied", .int(c.applied)), ("duplicates", .int(c.duplicates)), ("ignored", .int(c.ignored)),
+            ("failed", .int(c.failed)), ("overflowed", .int(c.overflowed)), ("pending", .int(c.pending)),
+            ("last_received_at", .int(c.lastReceivedAt)), ("last_applied_at", .int(c.lastAppliedAt)),
+        ])
     }
 
     /// Ready once a first sync has completed: some resource has succeeded and none is still in its first pass.

@@ -38,7 +38,9 @@ extension OpenAPIDocument {
         return .object([
             ("BadRequest", error("Unknown field or operator, bad value, number or cursor")),
             ("Unauthorized", error("INTERCACHE_API_KEYS is set and no valid Authorization: Bearer key was sent")),
-            ("NotFound", error("No item with that id in the mirror")),
+            ("NotFound", error("No item with that id in the mirror (route_not_found: no such route, or webhooks are off)")),
+            ("BadSignature", error("bad_signature: X-Hub-Signature is missing or does not match the body")),
+            ("TooLarge", error("payload_too_large: the body is over a megabyte")),
             ("Unavailable", error("query_timeout: the query ran past its budget; not_ready: no sync has completed")),
             ("NotModified", .object([("description", .string("Unchanged since the ETag sent in If-None-Match"))])),
         ])
@@ -47,6 +49,7 @@ extension OpenAPIDocument {
     static var schemas: [(String, JSON)] {
         let nullableInteger = JSON.object([("type", .string("integer")), ("nullable", .bool(true))])
         let nullableString = JSON.object([("type", .string("string")), ("nullable", .bool(true))])
+        let integer = JSON.object([("type", .string("integer"))])
         func object(_ properties: [(String, JSON)], required: [String] = []) -> JSON {
             var members: [(String, JSON)] = [("type", .string("object"))]
             if !required.isEmpty { members.append(("required", .array(required.map(JSON.string)))) }
@@ -82,14 +85,34 @@ extension OpenAPIDocument {
             ("SyncStatus", object([
                 ("data", .object([("type", .string("array")), ("items", object([
                     ("resource", .object([("type", .string("string"))])), ("mode", nullableString),
-                    ("last_success_at", nullableInteger), ("lag_seconds", nullableInteger),
+                    ("last_success_at", nullableInteger), ("newest_change_at", nullableInteger),
+                    ("lag_seconds", nullableInteger), ("seconds_since_success", nullableInteger),
                     ("last_incremental_at", nullableInteger), ("last_full_sweep_at", nullableInteger),
                     ("rows", nullableInteger), ("intercom_total", nullableInteger), ("mirrored_at_count", nullableInteger),
                     ("mismatch", .object([("type", .string("boolean"))])), ("truncated_conversations", nullableInteger),
                     ("last_error", nullableString), ("last_run", .object([("type", .string("object"))])),
+                    ("webhooks", object([("received", integer), ("applied", integer)])),
                 ], required: ["resource"]))])),
                 ("generation", nullableInteger), ("last_write_at", nullableInteger),
-            ], required: ["data"])),
+                ("webhooks", object([
+                    ("enabled", .object([("type", .string("boolean"))])), ("received", integer), ("rejected", integer),
+                    ("rejected_by_reason", counts()), ("applied", integer), ("duplicates", integer), ("ignored", integer),
+                    ("failed", integer), ("overflowed", integer), ("pending", integer),
+                    ("last_received_at", nullableInteger), ("last_applied_at", nullableInteger),
+                ], required: ["enabled"])),
+            ], required: ["data", "webhooks"])),
+            ("Notification", object([
+                ("type", .object([("type", .string("string")), ("enum", .array([.string("notification_event")]))])),
+                ("id", .object([("type", .string("string"))])), ("topic", .object([("type", .string("string"))])),
+                ("app_id", .object([("type", .string("string"))])), ("created_at", integer), ("delivery_attempts", integer),
+                ("first_sent_at", integer),
+                ("data", object([("item", .object([("type", .string("object"))]))])),
+            ], required: ["type", "id", "topic", "data"])),
+            ("WebhookReceipt", object([
+                ("status", .object([("type", .string("string")),
+                                    ("enum", .array(["queued", "merged", "duplicate", "ignored", "overflowed"].map(JSON.string)))])),
+                ("id", .object([("type", .string("string"))])), ("topic", .object([("type", .string("string"))])),
+            ], required: ["status", "id", "topic"])),
         ]
         var seen = Set<String>()
         for resource in ReadResource.all {

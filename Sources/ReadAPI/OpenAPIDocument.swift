@@ -85,6 +85,27 @@ public enum OpenAPIDocument {
                                  ("content", .object([("text/plain", .object([("schema", .object([("type", .string("string"))]))]))]))])),
                 ("401", ref("responses", "Unauthorized")),
             ])),
+            ("/webhooks/intercom", .object([("post", .object([
+                ("summary", .string("""
+                    Intercom webhook receiver (on when INTERCOM_CLIENT_SECRET is set, else 404). Verifies X-Hub-Signature \
+                    (sha1= HMAC-SHA1 of the raw body keyed with the client secret), queues the item for a re-fetch and \
+                    answers at once; a repeated notification id changes nothing.
+                    """)),
+                ("tags", .array([.string("webhooks")])),
+                ("security", .array([.object([])])),
+                ("parameters", .array([.object([
+                    ("name", .string("X-Hub-Signature")), ("in", .string("header")), ("required", .bool(true)),
+                    ("description", .string("sha1= and the hex HMAC-SHA1 of the raw body")),
+                    ("schema", .object([("type", .string("string"))])),
+                ])])),
+                ("requestBody", .object([("required", .bool(true)),
+                                         ("content", .object([("application/json", schemaRef("Notification"))]))])),
+                ("responses", .object([
+                    ("200", json("Accepted: queued, merged with a waiting hint, a duplicate, or an ignored topic", schemaRef("WebhookReceipt"))),
+                    ("400", ref("responses", "BadRequest")), ("401", ref("responses", "BadSignature")),
+                    ("404", ref("responses", "NotFound")), ("413", ref("responses", "TooLarge")),
+                ])),
+            ]))])),
             ("/openapi.yaml", get(summary: "This document", tag: "service", parameters: [], responses: [
                 ("200", .object([("description", .string("OpenAPI 3.0")),
                                  ("content", .object([("application/yaml", .object([("schema", .object([("type", .string("object"))]))]))]))])),

@@ -12,10 +12,12 @@ public enum ReadAPI {
         let reader = MirrorReader(store: store, budget: configuration.queryBudget)
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: APIMiddleware(apiKeys: configuration.apiKeys))
+        router.add(middleware: APIMiddleware(apiKeys: configuration.apiKeys, webhooksEnabled: configuration.webhooks != nil))
         router.add(middleware: ConditionalGetMiddleware(reader: reader))
         ReadController(reader: reader).addRoutes(to: router)
-        ServiceRoutes(reader: reader, registry: registry, openAPI: OpenAPIDocument.yaml).addRoutes(to: router)
+        ServiceRoutes(reader: reader, registry: registry, openAPI: OpenAPIDocument.yaml, inbox: configuration.webhooks?.inbox)
+            .addRoutes(to: router)
+        WebhookRoutes(receiver: configuration.webhooks).addRoutes(to: router)
         return router
     }
 }

@@ -1,20 +1,39 @@
 import Foundation
+import IntercomAPI
 
-/// What the read API needs beyond the mirror: its keys, and the query budget.
+/// What the read API needs beyond the mirror: its keys, the query budget, and the webhook receiver if it is on.
 public struct ReadAPIConfiguration: Sendable {
     /// Keys accepted in `Authorization: Bearer KEY`; empty means no auth (refused on non-loopback addresses unless
     /// the operator says otherwise).
     public var apiKeys: [String]
     /// The time budget of one query.
     public var queryBudget: Duration
+    /// `POST /webhooks/intercom`, when a client secret is configured; nil answers that route 404.
+    public var webhooks: WebhookReceiver?
 
-    public init(apiKeys: [String] = [], queryBudget: Duration = .seconds(1)) {
+    public init(apiKeys: [String] = [], queryBudget: Duration = .seconds(1), webhooks: WebhookReceiver? = nil) {
         self.apiKeys = apiKeys
         self.queryBudget = queryBudget
+        self.webhooks = webhooks
     }
 
     /// Parses `INTERCACHE_API_KEYS`: a comma list; blanks are ignored.
     public static func keys(from text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
+}
+
+/// The webhook receiver's secret and the inbox it hands verified notifications to.
+public struct WebhookReceiver: Sendable, CustomStringConvertible {
+    /// The app's client secret (`INTERCOM_CLIENT_SECRET`), the HMAC key of `X-Hub-Signature`. Never logged.
+    let secret: String
+    public let inbox: NotificationInbox
+
+    public init(secret: String, inbox: NotificationInbox) {
+        self.secret = secret
+        self.inbox = inbox
+    }
+
+    /// Redacted, so logging a configuration never prints the secret.
+    public var description: String { "WebhookReceiver(secret: <redacted>)" }
 }

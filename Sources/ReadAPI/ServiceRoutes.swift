@@ -13,6 +13,8 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     let registry: PrometheusCollectorRegistry
     /// The OpenAPI document, rendered once.
     let openAPI: String
+    /// The webhook inbox, whose counters `/sync` and `/metrics` report; nil when webhooks are off.
+    let inbox: NotificationInbox?
 
     /// The last `/counts` answer and the write generation it was computed at: dashboards poll it, and between two
     /// sync writes it cannot change, so only the first poll after a write pays for the dozen GROUP BYs.
@@ -24,7 +26,9 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     func addRoutes(to router: Router<Context>) {
         router.get("/counts") { _, _ in Response.json(try await summary()) }
         router.get("/search") { request, _ in try await search(request) }
-        router.get("/sync") { _, _ in Response.json(try await reader.syncStatus(now: Int(Date().timeIntervalSince1970))) }
+        router.get("/sync") { _, _ in
+            Response.json(try await reader.syncStatus(now: Int(Date().timeIntervalSince1970), webhooks: inbox?.counters))
+        }
         router.get("/healthz") { _, _ in Response.json(.object([("status", .string("ok"))])) }
         router.get("/readyz") { _, _ in
             guard try await reader.isReady() else { throw APIError.notReady }
@@ -34,6 +38,7 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
             try await refreshSyncGauges()
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
+            if let inbox { bytes += Self.webhookMetrics(inbox.counters).utf8 }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
@@ -71,6 +76,26 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
                 registry.makeGauge(name: "intercache_intercom_total", labels: [("resource", resource)]).set(Double(total))
             }
         }
+    }
+
+    /// The inbox's counters in Prometheus text format. They are kept by the inbox (which `/sync` reads too), so they
+    /// are written out here rather than mirrored into a second set of counters.
+    static func webhookMetrics(_ c: NotificationInbox.Counters) -> String {
+        var text = ""
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int)]) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples { text += "\(name)\(labels) \(value)\n" }
+        }
+        family("intercache_webhooks_received_total", "counter", "Signed webhook deliveries received.", [("", c.received)])
+        family("intercache_webhooks_rejected_total", "counter", "Webhook deliveries refused, by reason.",
+               ["missing_signature", "bad_signature", "malformed", "too_large"].map { ("{reason=\"\($0)\"}", c.rejected[$0] ?? 0) })
+        family("intercache_webhooks_applied_total", "counter", "Webhook notifications applied to the mirror.",
+               NotificationHint.Kind.allCases.map { ("{resource=\"\($0.resource)\"}", c.appliedByResource[$0.resource] ?? 0) })
+        family("intercache_webhooks_duplicates_total", "counter", "Repeated webhook deliveries that changed nothing.", [("", c.duplicates)])
+        family("intercache_webhooks_ignored_total", "counter", "Webhook notifications of topics the mirror does not act on.", [("", c.ignored)])
+        family("intercache_webhooks_failed_total", "counter", "Webhook re-fetches that failed (the next poll repairs them).", [("", c.failed)])
+        family("intercache_webhooks_pending", "gauge", "Webhook hints waiting for the worker.", [("", c.pending)])
+        return text
     }
 
     func search(_ request: Request) async throws -> Response {

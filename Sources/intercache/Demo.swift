@@ -23,7 +23,7 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "intercache.demo")
         logger.logLevel = .warning
-        let workspace = Workspace(options: workspaceFlags.options)
+        let workspace = workspaceFlags.workspace()
         let token = workspace.options.token
         let quiet = logger
         let app = buildSimulatorApplication(workspace: workspace, host: "127.0.0.1", port: simulatorPort, logger: logger) { port in
@@ -42,25 +42,34 @@ struct Demo: AsyncParsableCommand {
 
             Syncing the simulated workspace into \(database) (progress below), then serving the read API...
             """)
-            Task { await syncThenServe(base: base, token: token, logger: quiet) }
+            Task { await syncThenServe(base: base, token: token, workspace: workspace, logger: quiet) }
         }
         try await app.runService()
     }
 
     /// One full sync of the simulator into the demo database, with the same engine `intercache sync` runs; then the
     /// read API over it, with the scheduler keeping it fresh, as `intercache serve` runs them.
-    func syncThenServe(base: String, token: String, logger: Logger) async {
+    /// The simulator's webhooks go to the demo's own API (signed with a secret made up for this run), unless
+    /// --webhook-url sends them elsewhere.
+    func syncThenServe(base: String, token: String, workspace: Workspace, logger: Logger) async {
         do {
             let client = IntercomClient(configuration: IntercomConfiguration(baseURL: base, token: token), logger: logger)
             let store = try MirrorDatabase(path: database)
             let engine = SyncEngine(client: client, store: store, logger: logger, progress: SyncProgress(output: .standardError))
             let report = try await engine.run(SyncOptions())
             printError(SyncCommand().summary(report))
-            let scheduler = SyncScheduler(engine: SyncEngine(client: client, store: store, logger: logger), options: SyncOptions(),
+            let quietEngine = SyncEngine(client: client, store: store, logger: logger)
+            let scheduler = SyncScheduler(engine: quietEngine, options: SyncOptions(),
                                           interval: .seconds(60), fullInterval: .seconds(21_600), logger: logger)
-            let app = Application(router: ReadAPI.buildRouter(store: store), configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                                  services: [scheduler], onServerRunning: { channel in
+            let secret = workspace.webhooks.settings.secret ?? String((0..<32).map { _ in "0123456789abcdef".randomElement()! })
+            let webhooks = WebhookSetup(secret: secret, engine: quietEngine, logger: logger)
+            let router = ReadAPI.buildRouter(store: store, configuration: ReadAPIConfiguration(webhooks: webhooks.receiver))
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                                  services: [scheduler] + webhooks.services, onServerRunning: { channel in
                 let api = "http://127.0.0.1:\(channel.localAddress?.port ?? port)"
+                if workspace.webhooks.settings.url == nil {
+                    workspace.webhooks.configure { $0.url = api + "/webhooks/intercom"; $0.secret = secret }
+                }
                 printLine("""
 
                 The mirror is in \(database); the read API listens on \(api). Try:
@@ -72,6 +81,10 @@ struct Demo: AsyncParsableCommand {
                   curl -s '\(api)/search?q=renewal&limit=3'
                   curl -s '\(api)/contacts?format=csv&fields=id,name,email' | head
                   curl -s '\(api)/sync'
+                Change something in the simulator and see it in the mirror within a second (webhooks):
+                  curl -s -X PATCH -H 'Content-Type: application/json' -d '{"name":"Renamed"}' \
+                       "\(base)/_simulator/contacts/$(curl -s '\(api)/users?limit=1&fields=id' | sed -E 's/.*"id":"([^"]+)".*/\\1/')"
+                  curl -s '\(api)/users?limit=1&fields=id,name'
                   sqlite3 \(database) "SELECT state, COUNT(*) FROM conversations GROUP BY state"
                 Press Ctrl-C to stop.
                 """)

@@ -32,10 +32,12 @@ struct Serve: AsyncParsableCommand {
         let (engine, options) = try flags.assemble(logger: logger, progress: SyncProgress(output: nil))
         let scheduler = SyncScheduler(engine: engine, options: options, interval: .seconds(syncInterval),
                                       fullInterval: .seconds(fullSyncInterval), logger: logger)
+        let webhooks = WebhookSetup(secret: SyncFlags.environment["INTERCOM_CLIENT_SECRET"], engine: engine, logger: logger)
+        let configuration = ReadAPIConfiguration(apiKeys: api.apiKeys, webhooks: webhooks.receiver)
         let app = Application(
-            router: ReadAPI.buildRouter(store: engine.store, configuration: ReadAPIConfiguration(apiKeys: api.apiKeys), registry: registry),
+            router: ReadAPI.buildRouter(store: engine.store, configuration: configuration, registry: registry),
             configuration: .init(address: .hostname(api.hostValue, port: api.portValue), serverName: "intercache"),
-            services: [scheduler],
+            services: [scheduler] + webhooks.services,
             onServerRunning: { channel in
                 printLine("listening on http://\(api.hostValue):\(channel.localAddress?.port ?? api.portValue)")
             },

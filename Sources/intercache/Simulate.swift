@@ -18,7 +18,7 @@ struct Simulate: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "intercache.simulator")
         let started = ContinuousClock.now
-        let workspace = Workspace(options: workspaceFlags.options)
+        let workspace = workspaceFlags.workspace()
         let seededIn = ContinuousClock.now - started
         let host = self.host
         let app = buildSimulatorApplication(workspace: workspace, host: host, port: port, logger: logger) { port in

@@ -1,5 +1,6 @@
 import IntercomAPI
 import ArgumentParser
+import Foundation
 import IntercomSimulator
 
 /// The flags that seed a simulated workspace and decide how its API misbehaves.
@@ -28,6 +29,16 @@ struct SimulatorFlags: ParsableArguments {
     var searchIndexLag = 0
     @Option(help: "Seconds an idle company scroll stays open.")
     var scrollExpiry = 60
+    @Option(help: "POST Intercom-style webhooks for every mutation to this URL (for example http://127.0.0.1:8080/webhooks/intercom).")
+    var webhookURL: String?
+    @Option(help: "Client secret the webhooks are signed with (X-Hub-Signature); the receiver's INTERCOM_CLIENT_SECRET.")
+    var webhookSecret: String?
+    @Option(help: "Milliseconds each webhook waits before it is sent.")
+    var webhookDelayMs = 0.0
+    @Option(help: "Share of webhooks never sent (0 to 1), as Intercom loses some.")
+    var webhookDropRate = 0.0
+    @Option(help: "Share of webhooks sent twice (0 to 1).")
+    var webhookDuplicateRate = 0.0
 
     func validate() throws {
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1") }
@@ -35,6 +46,16 @@ struct SimulatorFlags: ParsableArguments {
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative") }
         guard partsPerConversation >= 1 else { throw ValidationError("--parts-per-conversation must be at least 1") }
         guard !token.isEmpty else { throw ValidationError("--token must not be empty") }
+        guard (0...1).contains(webhookDropRate), (0...1).contains(webhookDuplicateRate) else {
+            throw ValidationError("--webhook-drop-rate and --webhook-duplicate-rate must be between 0 and 1")
+        }
+        guard webhookDelayMs >= 0 else { throw ValidationError("--webhook-delay-ms must not be negative") }
+        if let url = webhookURL, URL(string: url)?.scheme?.hasPrefix("http") != true {
+            throw ValidationError("--webhook-url must be an http(s) URL, got '\(url)'")
+        }
+        guard (webhookURL == nil) == (webhookSecret?.isEmpty ?? true) else {
+            throw ValidationError("--webhook-url and --webhook-secret go together")
+        }
     }
 
     var options: SimulatorOptions {
@@ -51,6 +72,19 @@ struct SimulatorFlags: ParsableArguments {
         o.timezone = timezone
         o.searchIndexLag = searchIndexLag
         o.scrollExpiry = scrollExpiry
+        o.webhookURL = webhookURL
+        o.webhookSecret = webhookSecret
         return o
+    }
+
+    /// A workspace seeded from these flags, with its webhook misbehaviour set.
+    func workspace() -> Workspace {
+        let workspace = Workspace(options: options)
+        workspace.webhooks.configure { w in
+            w.delaySeconds = webhookDelayMs / 1000
+            w.dropRate = webhookDropRate
+            w.duplicateRate = webhookDuplicateRate
+        }
+        return workspace
     }
 }

@@ -11,7 +11,7 @@ import Testing
         process.executableURL = URL(fileURLWithPath: try intercacheBinary())
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        for key in ["INTERCACHE_API_KEYS", "INTERCACHE_HOST", "INTERCACHE_PORT", "INTERCACHE_DATABASE"] { env[key] = nil }
+        for key in ["INTERCACHE_API_KEYS", "INTERCACHE_HOST", "INTERCACHE_PORT", "INTERCACHE_DATABASE", "INTERCOM_CLIENT_SECRET"] { env[key] = nil }
         env.merge(environment) { _, new in new }
         process.environment = env
         let out = Pipe(), err = Pipe()
@@ -34,7 +34,7 @@ import Testing
     @Test func serveAnswersAndExitsZeroOnSIGTERM() async throws {
         let database = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-serve-\(UUID().uuidString).sqlite").path
         // Intercom is unreachable here: the scheduler's passes fail, and the API keeps serving.
-        let (process, out, _) = try launch(["serve", "--port", "0", "--database", database, "--intercom-url", "http://127.0.0.1:9",
+        let (process, out, err) = try launch(["serve", "--port", "0", "--database", database, "--intercom-url", "http://127.0.0.1:9",
                                             "--sync-interval", "3600", "--full-sync-interval", "3600"],
                                            environment: ["INTERCOM_ACCESS_TOKEN": "t", "INTERCACHE_API_KEYS": "secret-key"])
         var bytes: [UInt8] = []
@@ -53,6 +53,11 @@ import Testing
         var request = HTTPClientRequest(url: base + "/contacts")
         request.headers.add(name: "Authorization", value: "Bearer secret-key")
         #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code == 200)
+        // No INTERCOM_CLIENT_SECRET: the webhook route is off, and the log said so at startup.
+        var webhook = HTTPClientRequest(url: base + "/webhooks/intercom")
+        webhook.method = .POST
+        webhook.body = .bytes(ByteBuffer(string: #"{"type":"notification_event"}"#))
+        #expect(try await HTTPClient.shared.execute(webhook, timeout: .seconds(5)).status.code == 404)
         process.terminate()  // SIGTERM
         let deadline = Date().addingTimeInterval(15)
         while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -60,6 +65,8 @@ import Testing
         if process.isRunning { kill(process.processIdentifier, SIGKILL) } else {
             #expect(process.terminationStatus == 0)
             #expect(process.terminationReason == .exit)
+            let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(log.contains("webhooks off"), "startup log: \(log)")
         }
     }
 }
