@@ -79,8 +79,10 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
+    /// 16 hex digits from one random draw (a draw per digit cost a system call each).
     static func newRequestID() -> String {
-        String((0..<16).map { _ in "0123456789abcdef".randomElement()! })
+        let hex = String(UInt64.random(in: .min ... .max), radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 

@@ -82,7 +82,7 @@ struct Demo: AsyncParsableCommand {
                   curl -s '\(api)/contacts?format=csv&fields=id,name,email' | head
                   curl -s '\(api)/sync'
                 Change something in the simulator and see it in the mirror within a second (webhooks):
-                  curl -s -X PATCH -H 'Content-Type: application/json' -d '{"name":"Renamed"}' \
+                  curl -s -X PATCH -H 'Content-Type: application/json' -d '{"name":"Renamed"}' \\
                        "\(base)/_simulator/contacts/$(curl -s '\(api)/users?limit=1&fields=id' | sed -E 's/.*"id":"([^"]+)".*/\\1/')"
                   curl -s '\(api)/users?limit=1&fields=id,name'
                   sqlite3 \(database) "SELECT state, COUNT(*) FROM conversations GROUP BY state"

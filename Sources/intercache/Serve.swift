@@ -1,4 +1,5 @@
 import ArgumentParser
+import NIOPosix
 import Hummingbird
 import Logging
 import Metrics
@@ -41,6 +42,7 @@ struct Serve: AsyncParsableCommand {
             onServerRunning: { channel in
                 printLine("listening on http://\(api.hostValue):\(channel.localAddress?.port ?? api.portValue)")
             },
+            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: api.ioThreadCount)),
             logger: logger
         )
         logger.info("serving", metadata: ["database": "\(flags.databasePath)", "intercom": "\(flags.baseURL)",
