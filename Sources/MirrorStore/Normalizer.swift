@@ -7,8 +7,35 @@ public enum Normalizer {
     /// The values of `table`'s columns (and `raw`) for one item, in `columnNames` order.
     public static func row(_ table: TableSpec, item: JSON, owner: String?) -> [DatabaseValue] {
         var values = table.columns.map { value($0, item: item, owner: owner) }
-        if table.keepsRaw { values.append(item.text.databaseValue) }
+        if table.keepsRaw { values.append(rawText(table, item: item).databaseValue) }
         return values
+    }
+
+    /// The item's JSON as kept in `raw`, less the arrays whose elements are child rows keeping their own `raw`
+    /// (a conversation's parts): those were stored twice, and made up 60% of a conversation's JSON. Nothing is lost,
+    /// the list's other members (`total_count`) stay, and each part's `raw` is in `conversation_parts`.
+    static func rawText(_ table: TableSpec, item: JSON) -> String {
+        guard let owned = ownedArrayPaths[table.name] else { return item.text }
+        var trimmed = item
+        for path in owned { trimmed = removing(path, from: trimmed) }
+        return trimmed.text
+    }
+
+    /// Per table, the array paths of children whose rows keep their own `raw`.
+    static let ownedArrayPaths: [String: [[String]]] = {
+        var paths: [String: [[String]]] = [:]
+        for table in Catalog.tables {
+            let owned = table.children.filter { Catalog.table($0.table).keepsRaw }.map(\.arrayPath)
+            if !owned.isEmpty { paths[table.name] = owned }
+        }
+        return paths
+    }()
+
+    /// `json` without the member at `path`.
+    static func removing(_ path: [String], from json: JSON) -> JSON {
+        guard let key = path.first, case let .object(members) = json else { return json }
+        if path.count == 1 { return .object(members.filter { $0.0 != key }) }
+        return .object(members.map { $0.0 == key ? ($0.0, removing(Array(path.dropFirst()), from: $0.1)) : $0 })
     }
 
     /// One column's value.

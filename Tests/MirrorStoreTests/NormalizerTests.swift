@@ -29,6 +29,26 @@ import Testing
         #expect(try JSON.parse(stored) == item["custom_attributes"]!)
     }
 
+    @Test func aConversationsRawLeavesItsPartsToThePartRows() throws {
+        let part: JSON = .object([("type", .string("conversation_part")), ("id", .string("77")), ("body", .string("<p>hi</p>"))])
+        let item: JSON = .object([
+            ("type", .string("conversation")), ("id", .string("5")), ("title", .string("Refund")),
+            ("conversation_parts", .object([("type", .string("conversation_part.list")), ("conversation_parts", .array([part])),
+                                            ("total_count", .int(1))])),
+        ])
+        let row = Normalizer.row(conversations, item: item, owner: nil)
+        let raw = try JSON.parse(try #require(String.fromDatabaseValue(row.last!)))
+        #expect(raw["title"] == .string("Refund"))
+        #expect(raw["conversation_parts"]?["total_count"] == .int(1), "the list's own members stay")
+        #expect(raw["conversation_parts"]?["conversation_parts"] == nil, "the parts are stored once, in conversation_parts")
+        let partRow = Normalizer.row(Catalog.table("conversation_parts"), item: part, owner: "5")
+        #expect(try JSON.parse(try #require(String.fromDatabaseValue(partRow.last!))) == part, "each part keeps its whole raw")
+        // Tables whose children keep no raw of their own keep the whole item.
+        let contact: JSON = .object([("id", .string("c")), ("tags", .object([("data", .array([.object([("id", .string("t"))])]))]))])
+        let contactRow = Normalizer.row(Catalog.table("contacts"), item: contact, owner: nil)
+        #expect(try JSON.parse(try #require(String.fromDatabaseValue(contactRow.last!))) == contact)
+    }
+
     @Test func migrationsCreateEveryContractTableAndView() throws {
         let store = try MirrorDatabase(path: NSTemporaryDirectory() + "normalizer-\(UInt64.random(in: 0...UInt64.max)).sqlite")
         let names = try store.pool.read { db in
