@@ -69,6 +69,9 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
             if let lag = entry["lag_seconds"]?.intValue {
                 registry.makeGauge(name: "intercache_sync_lag_seconds", labels: [("resource", resource)]).set(Double(lag))
             }
+            if let since = entry["seconds_since_success"]?.intValue {
+                registry.makeGauge(name: "intercache_sync_seconds_since_success", labels: [("resource", resource)]).set(Double(since))
+            }
             if let rows = entry["rows"]?.intValue {
                 registry.makeGauge(name: "intercache_mirror_rows", labels: [("resource", resource)]).set(Double(rows))
             }
