@@ -4,6 +4,7 @@ import Hummingbird
 import IntercomSimulator
 import Foundation
 import Logging
+import NIOCore
 import MirrorStore
 import ReadAPI
 import Sync
@@ -58,15 +59,13 @@ struct Demo: AsyncParsableCommand {
             let engine = SyncEngine(client: client, store: store, logger: logger, progress: SyncProgress(output: .standardError))
             let report = try await engine.run(SyncOptions())
             printError(SyncCommand().summary(report))
-            let quietEngine = SyncEngine(client: client, store: store, logger: logger)
-            let scheduler = SyncScheduler(engine: quietEngine, options: SyncOptions(),
-                                          interval: .seconds(60), fullInterval: .seconds(21_600), logger: logger)
-            let secret = workspace.webhooks.settings.secret ?? String((0..<32).map { _ in "0123456789abcdef".randomElement()! })
-            let webhooks = WebhookSetup(secret: secret, engine: quietEngine, logger: logger)
-            let router = ReadAPI.buildRouter(store: store, configuration: ReadAPIConfiguration(webhooks: webhooks.receiver))
-            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                                  services: [scheduler] + webhooks.services, onServerRunning: { channel in
-                let api = "http://127.0.0.1:\(channel.localAddress?.port ?? port)"
+            let secret = workspace.webhooks.settings.secret ?? String(UInt64.random(in: .min ... .max), radix: 16)
+            let app = ServeApplication(
+                engine: SyncEngine(client: client, store: store, logger: logger), options: SyncOptions(),
+                interval: .seconds(60), fullInterval: .seconds(21_600), host: "127.0.0.1", port: port, webhookSecret: secret,
+                ioThreads: max(1, System.coreCount / 2), logger: logger
+            ).build { boundPort in
+                let api = "http://127.0.0.1:\(boundPort)"
                 if workspace.webhooks.settings.url == nil {
                     workspace.webhooks.configure { $0.url = api + "/webhooks/intercom"; $0.secret = secret }
                 }
@@ -88,7 +87,7 @@ struct Demo: AsyncParsableCommand {
                   sqlite3 \(database) "SELECT state, COUNT(*) FROM conversations GROUP BY state"
                 Press Ctrl-C to stop.
                 """)
-            }, logger: logger)
+            }
             try await app.runService()
         } catch {
             printError(syncFailureMessage(error))

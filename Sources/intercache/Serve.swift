@@ -1,10 +1,6 @@
 import ArgumentParser
-import NIOPosix
 import Hummingbird
 import Logging
-import Metrics
-import MirrorStore
-import Prometheus
 import ReadAPI
 import ServiceLifecycle
 import Sync
@@ -28,23 +24,13 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "intercache.serve")
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let (engine, options) = try flags.assemble(logger: logger, progress: SyncProgress(output: nil))
-        let scheduler = SyncScheduler(engine: engine, options: options, interval: .seconds(syncInterval),
-                                      fullInterval: .seconds(fullSyncInterval), logger: logger)
-        let webhooks = WebhookSetup(secret: SyncFlags.environment["INTERCOM_CLIENT_SECRET"], engine: engine, logger: logger)
-        let configuration = ReadAPIConfiguration(apiKeys: api.apiKeys, webhooks: webhooks.receiver)
-        let app = Application(
-            router: ReadAPI.buildRouter(store: engine.store, configuration: configuration, registry: registry),
-            configuration: .init(address: .hostname(api.hostValue, port: api.portValue), serverName: "intercache"),
-            services: [scheduler] + webhooks.services,
-            onServerRunning: { channel in
-                printLine("listening on http://\(api.hostValue):\(channel.localAddress?.port ?? api.portValue)")
-            },
-            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: api.ioThreadCount)),
-            logger: logger
-        )
+        let host = api.hostValue
+        let app = ServeApplication(
+            engine: engine, options: options, interval: .seconds(syncInterval), fullInterval: .seconds(fullSyncInterval),
+            host: host, port: api.portValue, apiKeys: api.apiKeys, webhookSecret: SyncFlags.environment["INTERCOM_CLIENT_SECRET"],
+            ioThreads: api.ioThreadCount, logger: logger
+        ).build { port in printLine("listening on http://\(host):\(port)") }
         logger.info("serving", metadata: ["database": "\(flags.databasePath)", "intercom": "\(flags.baseURL)",
                                           "api_keys": "\(api.apiKeys.count)", "sync_interval": "\(syncInterval)",
                                           "full_sync_interval": "\(fullSyncInterval)"])
