@@ -22,6 +22,11 @@ public final class MirrorDatabase: Sendable {
         }
     }
 
+    /// Deletes the mirror file at `path` with its WAL and shared-memory files, if they exist (tests, scratch mirrors).
+    public static func removeFiles(at path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
     /// A column added to the catalog after a database was created is added to it here, so the catalog stays the
     /// only list of columns and old mirrors keep working.
     static func addMissingColumns(_ db: Database) throws {

@@ -50,7 +50,9 @@ import Testing
     }
 
     @Test func migrationsCreateEveryContractTableAndView() throws {
-        let store = try MirrorDatabase(path: NSTemporaryDirectory() + "normalizer-\(UInt64.random(in: 0...UInt64.max)).sqlite")
+        let path = NSTemporaryDirectory() + "normalizer-\(UInt64.random(in: 0...UInt64.max)).sqlite"
+        defer { MirrorDatabase.removeFiles(at: path) }
+        let store = try MirrorDatabase(path: path)
         let names = try store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
         }

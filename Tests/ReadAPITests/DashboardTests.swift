@@ -113,7 +113,7 @@ import Testing
 
     @Test func anEmptyMirrorIsAliveButNotReady() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-empty-\(UUID().uuidString).sqlite").path
-        let mirror = SyncedMirror(store: try MirrorDatabase(path: path), truth: .null, path: path)
+        let mirror = SyncedMirror(store: try MirrorDatabase(path: path), truth: .null, path: path, files: TemporaryMirrorFiles(path))
         try await mirror.withAPI { client in
             #expect(try await client.getJSON("/healthz").status == .ok)
             let (status, body, _) = try await client.getJSON("/readyz")

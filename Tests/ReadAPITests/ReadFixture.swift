@@ -17,6 +17,8 @@ struct SyncedMirror: Sendable {
     let store: MirrorDatabase
     let truth: JSON
     let path: String
+    /// Deletes the mirror's files once the last copy of this mirror is gone.
+    let files: TemporaryMirrorFiles
 
     /// Tests run beside the crash and sync suites on two cores: a generous budget keeps a slow moment from reading as a
     /// timeout. The budget itself has its own test.
@@ -72,7 +74,14 @@ func freshMirror(contacts: Int = 400, conversations: Int = 160) async throws -> 
         let report = try await SyncEngine(client: intercom, store: store, logger: quiet).run(sync)
         #expect(report.succeeded)
     }
-    return SyncedMirror(store: store, truth: workspace.groundTruth(), path: path)
+    return SyncedMirror(store: store, truth: workspace.groundTruth(), path: path, files: TemporaryMirrorFiles(path))
+}
+
+/// Owns a test mirror's files and deletes them when released.
+final class TemporaryMirrorFiles: Sendable {
+    let path: String
+    init(_ path: String) { self.path = path }
+    deinit { MirrorDatabase.removeFiles(at: path) }
 }
 
 // MARK: - Request helpers

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MirrorStore
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -23,6 +24,7 @@ import Testing
 
     @Test func aNonLoopbackAddressWithoutKeysIsRefused() throws {
         let database = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-serve-\(UUID().uuidString).sqlite").path
+        defer { MirrorDatabase.removeFiles(at: database) }
         let (process, _, err) = try launch(["serve", "--host", "0.0.0.0", "--port", "0", "--token", "t", "--database", database])
         process.waitUntilExit()
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -33,6 +35,7 @@ import Testing
 
     @Test func serveAnswersAndExitsZeroOnSIGTERM() async throws {
         let database = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-serve-\(UUID().uuidString).sqlite").path
+        defer { MirrorDatabase.removeFiles(at: database) }
         // Intercom is unreachable here: the scheduler's passes fail, and the API keeps serving.
         let (process, out, err) = try launch(["serve", "--port", "0", "--database", database, "--intercom-url", "http://127.0.0.1:9",
                                             "--sync-interval", "3600", "--full-sync-interval", "3600"],
