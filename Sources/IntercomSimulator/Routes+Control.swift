@@ -70,11 +70,6 @@ struct ControlRoutes<Context: RequestContext> {
         group.post("/mutate") { request, _ in try await bulkMutate(request) }
     }
 
-    func contactResponse(_ id: String) -> Response {
-        let r = workspace.renderer()
-        return .json(r.state.contact(id).map(r.contact) ?? .null)
-    }
-
     func createContact(_ request: Request) async throws -> Response {
         let body = try await request.jsonBody()
         let now = workspace.now()
@@ -95,8 +90,9 @@ struct ControlRoutes<Context: RequestContext> {
             s.contactIndex[id] = seq
             return id
         }
-        notifyContact(id, "created")
-        return contactResponse(id)
+        let item = renderedContact(id)
+        notifyContact(item, "created")
+        return .json(item)
     }
 
     func updateContact(_ request: Request, _ context: Context) async throws -> Response {
@@ -129,8 +125,9 @@ struct ControlRoutes<Context: RequestContext> {
             c.changedAt = now
             s.contacts[i] = c
         }
-        notifyContact(id, "updated")
-        return contactResponse(id)
+        let item = renderedContact(id)
+        notifyContact(item, "updated")
+        return .json(item)
     }
 
     func setContactState(_ context: Context, _ newState: RecordState) throws -> Response {
@@ -165,7 +162,7 @@ struct ControlRoutes<Context: RequestContext> {
             }
         }
         notify("contact.merged", .object([("type", .string("contact")), ("id", .string(id)), ("merged_into_id", .string(into))]))
-        return contactResponse(into)
+        return .json(renderedContact(into))
     }
 
     func createConversation(_ request: Request) async throws -> Response {
@@ -187,13 +184,9 @@ struct ControlRoutes<Context: RequestContext> {
             s.conversationIndex[id] = seq
             return id
         }
-        notify("conversation.user.created", renderedConversation(id))
-        return conversationResponse(id)
-    }
-
-    func conversationResponse(_ id: String) -> Response {
-        let r = workspace.renderer()
-        return .json(r.state.conversation(id).map { r.conversation($0) } ?? .null)
+        let item = renderedConversation(id)
+        notify("conversation.user.created", item)
+        return .json(item)
     }
 
     func updateConversation(_ request: Request, _ context: Context) async throws -> Response {
@@ -217,8 +210,9 @@ struct ControlRoutes<Context: RequestContext> {
         case "snoozed": "conversation.admin.snoozed"
         default: body["admin_assignee_id"] != nil ? "conversation.admin.assigned" : "conversation.admin.noted"
         }
-        notify(topic, renderedConversation(id))
-        return conversationResponse(id)
+        let item = renderedConversation(id)
+        notify(topic, item)
+        return .json(item)
     }
 
     func addPart(_ request: Request, _ context: Context) async throws -> Response {
@@ -244,8 +238,9 @@ struct ControlRoutes<Context: RequestContext> {
         }
         let topic = body["part_type"]?.stringValue == "note" ? "conversation.admin.noted"
             : body["author_type"]?.stringValue == "user" ? "conversation.user.replied" : "conversation.admin.replied"
-        notify(topic, renderedConversation(id))
-        return conversationResponse(id)
+        let item = renderedConversation(id)
+        notify(topic, item)
+        return .json(item)
     }
 
     func updateCompany(_ request: Request, _ context: Context) async throws -> Response {
@@ -267,13 +262,13 @@ struct ControlRoutes<Context: RequestContext> {
             }
             s.companies[i].updatedAt = now
         }
+        let item = renderedCompany(id)
         if body["deleted"] == .bool(true) {
             notify("company.deleted", .object([("type", .string("company")), ("id", .string(id))]))
         } else {
-            notify("company.updated", { let r = workspace.renderer(); return r.state.company(id).map(r.company) ?? .null }())
+            notify("company.updated", item)
         }
-        let r = workspace.renderer()
-        return .json(r.state.company(id).map(r.company) ?? .null)
+        return .json(item)
     }
 
     /// Touches a share of contacts and conversations at once, for incremental-sync benchmarks.
@@ -306,7 +301,7 @@ struct ControlRoutes<Context: RequestContext> {
             }
             return (touchedContacts, touchedConversations)
         }
-        for id in touched.0 { notifyContact(id, "updated") }
+        for id in touched.0 { notifyContact(renderedContact(id), "updated") }
         for id in touched.1 { notify("conversation.admin.replied", renderedConversation(id)) }
         return .json(.object([("contacts", .array(touched.0.map(JSON.string))), ("conversations", .array(touched.1.map(JSON.string)))]))
     }
@@ -319,17 +314,28 @@ struct ControlRoutes<Context: RequestContext> {
         workspace.webhooks.notify(topic, item: item(), at: workspace.now())
     }
 
-    /// `contact.user.<event>` or `contact.lead.<event>`, with the contact as Intercom renders it.
-    func notifyContact(_ id: String, _ event: String) {
+    /// `contact.user.<event>` or `contact.lead.<event>`, by the rendered contact's role.
+    func notifyContact(_ item: @autoclosure () -> JSON, _ event: String) {
         guard workspace.webhooks.isOn else { return }
+        let contact = item()
+        guard let role = contact["role"]?.stringValue else { return }
+        notify("contact.\(role).\(event)", contact)
+    }
+
+    /// Items as the API renders them, for a mutation's answer and its webhook alike (`null` when gone).
+    func renderedContact(_ id: String) -> JSON {
         let r = workspace.renderer()
-        guard let contact = r.state.contact(id) else { return }
-        notify("contact.\(contact.role).\(event)", r.contact(contact))
+        return r.state.contact(id).map(r.contact) ?? .null
     }
 
     func renderedConversation(_ id: String) -> JSON {
         let r = workspace.renderer()
         return r.state.conversation(id).map { r.conversation($0) } ?? .null
+    }
+
+    func renderedCompany(_ id: String) -> JSON {
+        let r = workspace.renderer()
+        return r.state.company(id).map(r.company) ?? .null
     }
 
     func webhookCounters() -> JSON {
