@@ -32,7 +32,7 @@ public final class NotificationInbox: Sendable {
         public var applied = 0
         /// Notifications whose re-fetch failed; the next poll repairs the item.
         public var failed = 0
-        /// Items waiting for the worker.
+        /// Items waiting for the worker (read off the queue when the snapshot is taken).
         public var pending = 0
         public var receivedByResource: [String: Int] = [:]
         public var appliedByResource: [String: Int] = [:]
@@ -99,7 +99,6 @@ public final class NotificationInbox: Sendable {
                 return (.overflowed, nil)
             }
             s.pending[hint] = [notification]
-            s.counters.pending = s.pending.count
             return (.queued, hint)
         }
         if let hint { continuation.yield(hint) }
@@ -113,11 +112,7 @@ public final class NotificationInbox: Sendable {
 
     /// Removes and returns the notifications waiting on `hint`; ones arriving after this make a new hint.
     public func take(_ hint: NotificationHint) -> [IntercomNotification] {
-        state.withLock { s in
-            let taken = s.pending.removeValue(forKey: hint) ?? []
-            s.counters.pending = s.pending.count
-            return taken
-        }
+        state.withLock { $0.pending.removeValue(forKey: hint) ?? [] }
     }
 
     /// Records how the worker finished one hint's notifications: applied, found already applied by an earlier
@@ -135,7 +130,13 @@ public final class NotificationInbox: Sendable {
     }
 
     /// A snapshot of the counters.
-    public var counters: Counters { state.withLock { $0.counters } }
+    public var counters: Counters {
+        state.withLock { s in
+            var counters = s.counters
+            counters.pending = s.pending.count
+            return counters
+        }
+    }
 
     /// Ends `hints`, so the worker stops once it has drained what it took.
     public func close() { continuation.finish() }

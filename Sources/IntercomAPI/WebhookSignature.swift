@@ -9,10 +9,8 @@ public enum WebhookSignature {
     /// The header value for `body` under `secret`: `sha1=` and 40 lowercase hex digits.
     public static func sign(_ body: [UInt8], secret: String) -> String {
         let code = HMAC<Insecure.SHA1>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return "sha1=" + code.map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-        }.joined()
+        let digits = Array("0123456789abcdef")
+        return "sha1=" + String(code.flatMap { byte in [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]] })
     }
 
     /// Whether `header` is the signature of `body` under `secret`. The comparison takes the same time wherever the

@@ -46,12 +46,13 @@ public struct WebhookWorker: Service {
     func apply(_ hint: NotificationHint) async {
         let notifications = inbox.take(hint)
         guard !notifications.isEmpty else { return }
-        let now = Int(Date().timeIntervalSince1970)
         let dimensions = [("resource", hint.kind.resource)]
         do {
             let result = try await engine.applyHint(hint, notifications: notifications)
+            // Read after the write: the delay from Intercom's notification to the change being readable is the freshness
+            // webhooks buy.
+            let now = Int(Date().timeIntervalSince1970)
             inbox.finished(hint, applied: result.applied, repeated: result.repeated, at: now)
-            // Delay from Intercom's notification to the change being readable: the freshness webhooks buy.
             for notification in notifications {
                 guard let created = notification.createdAt else { continue }
                 Recorder(label: "intercache_webhook_apply_delay_seconds", dimensions: dimensions).record(Double(max(0, now - created)))
@@ -59,7 +60,7 @@ public struct WebhookWorker: Service {
             logger.debug("webhook applied", metadata: ["resource": "\(hint.kind.resource)", "id": "\(hint.id)",
                                                        "outcome": "\(result.outcome)", "notifications": "\(notifications.count)"])
         } catch {
-            inbox.finished(hint, applied: 0, failed: notifications.count, at: now)
+            inbox.finished(hint, applied: 0, failed: notifications.count, at: Int(Date().timeIntervalSince1970))
             logger.warning("webhook re-fetch failed; the next poll repairs it",
                            metadata: ["resource": "\(hint.kind.resource)", "id": "\(hint.id)", "error": "\(error)"])
         }
