@@ -15,10 +15,12 @@ public final class MirrorDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         try Schema.migrator.migrate(pool)
         try pool.write { db in
             try Self.addMissingColumns(db)
             for table in Catalog.tables { try db.execute(sql: Schema.createIndexes(table)) }
+            try Schema.flushSearchIndex(db)
         }
     }
 
@@ -45,6 +47,7 @@ public final class MirrorDatabase: Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (MirrorTransaction) throws -> T) async throws -> T {
         try await pool.write { db in
             let result = try body(MirrorTransaction(db: db))
+            try Schema.flushSearchIndex(db)
             try db.execute(sql: "UPDATE mirror_generation SET generation = generation + 1, changed_at = ?",
                            arguments: [Int(Date().timeIntervalSince1970)])
             return result

@@ -25,6 +25,13 @@ extension Schema {
                      conversationID: "NULL", contactID: "R.id"),
     ]
 
+    /// Per source, a SELECT of `kind, ref, body` of the documents its rows should have in the index (for checks).
+    public static var searchSourceSQL: [String] {
+        searchSources.map { source in
+            on("t", "SELECT '\(source.kind)' AS kind, t.id AS ref, \(source.text) AS body FROM \(quoted(source.table)) t WHERE \(source.text) <> ''")
+        }
+    }
+
     /// The kinds of documents in the search index.
     public static var searchKinds: [String] { searchSources.map(\.kind) }
 
@@ -60,6 +67,57 @@ extension Schema {
                 }
             }
         }
+    }
+
+    /// Moves the index from per-row triggers to one batch per write transaction. FTS5 flushes its pending terms into a
+    /// new segment at every statement savepoint, so a trigger writing the index once per row made one segment per row
+    /// and kept the index merging: a full sync wrote ten times the mirror's size. The triggers now only queue the row's
+    /// id in `search_pending`; `flushSearchIndex` indexes the queue with a few set-based statements before the commit.
+    static func registerBatchedSearchMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v4-batched-search") { db in
+            try db.execute(sql: "CREATE TABLE search_pending (kind TEXT NOT NULL, ref TEXT NOT NULL, PRIMARY KEY (kind, ref)) WITHOUT ROWID")
+            for source in searchSources {
+                for event in ["insert", "update", "delete"] { try db.execute(sql: "DROP TRIGGER IF EXISTS search_\(source.kind)_\(event)") }
+                try db.execute(sql: queueTriggers(source))
+            }
+        }
+    }
+
+    /// Triggers that queue a changed row of `source` for the next `flushSearchIndex`. INSERT OR REPLACE fires no
+    /// delete trigger for the row it replaces; its insert trigger queues the same id, which is enough.
+    static func queueTriggers(_ source: SearchSource) -> String {
+        let name = "search_\(source.kind)"
+        let table = quoted(source.table)
+        func queue(_ row: String) -> String { "INSERT OR IGNORE INTO search_pending (kind, ref) VALUES ('\(source.kind)', \(row).id);" }
+        return """
+            CREATE TRIGGER \(name)_insert AFTER INSERT ON \(table) BEGIN \(queue("NEW")) END;
+            CREATE TRIGGER \(name)_update AFTER UPDATE ON \(table) BEGIN \(queue("OLD")) \(queue("NEW")) END;
+            CREATE TRIGGER \(name)_delete AFTER DELETE ON \(table) BEGIN \(queue("OLD")) END;
+            """
+    }
+
+    /// Brings the index up to date with the rows queued in `search_pending`, inside the caller's transaction: their old
+    /// documents leave, the current text of the rows that still exist goes in, each kind in one statement.
+    public static func flushSearchIndex(_ db: Database) throws {
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM search_pending)")) == true else { return }
+        try db.execute(sql: """
+            DELETE FROM search_index WHERE rowid IN (SELECT r.doc FROM search_pending p JOIN search_refs r ON r.kind = p.kind AND r.ref = p.ref);
+            DELETE FROM search_refs WHERE (kind, ref) IN (SELECT kind, ref FROM search_pending);
+            """)
+        for source in searchSources {
+            // New documents take rowids above the highest in use; search_refs maps each row to its document.
+            let top = try Int.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1")) ?? 0
+            let rows = "FROM search_pending p JOIN \(quoted(source.table)) t ON t.id = p.ref"
+            try db.execute(sql: on("t", """
+                INSERT INTO search_refs (kind, ref, doc)
+                    SELECT p.kind, t.id, ? + row_number() OVER (ORDER BY t.id) \(rows)
+                    WHERE p.kind = '\(source.kind)' AND \(source.text) <> '';
+                INSERT INTO search_index (rowid, body, kind, ref, conversation_id, contact_id)
+                    SELECT r.doc, \(source.text), p.kind, t.id, \(source.conversationID), \(source.contactID)
+                    \(rows) JOIN search_refs r ON r.kind = p.kind AND r.ref = p.ref WHERE p.kind = '\(source.kind)';
+                """), arguments: [top])
+        }
+        try db.execute(sql: "DELETE FROM search_pending")
     }
 
     /// `sql` of a search source with its row placeholder `R.` bound to `row` (`NEW`, `OLD` or a table alias).

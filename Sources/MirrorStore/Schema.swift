@@ -55,6 +55,7 @@ public enum Schema {
         }
         registerReadAPIMigration(&migrator)
         registerWebhookMigration(&migrator)
+        registerBatchedSearchMigration(&migrator)
         return migrator
     }
 

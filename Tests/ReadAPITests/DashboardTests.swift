@@ -92,6 +92,56 @@ import Testing
         }
     }
 
+    /// The index is written in one batch per transaction (see `Schema.flushSearchIndex`): after a full sync and after
+    /// updates, replaced child lists and deletions, it holds exactly one document per row with text, with that text.
+    @Test func searchIndexHoldsExactlyTheRowsTexts() async throws {
+        let mirror = try await freshMirror(contacts: 60, conversations: 20)
+        try await #expect(Self.indexMismatches(mirror.store) == [])
+        let (contact, conversation) = try await mirror.store.read { db in
+            (try String.fetchOne(db, sql: "SELECT id FROM contacts ORDER BY id LIMIT 1")!,
+             try String.fetchOne(db, sql: "SELECT conversation_id FROM conversation_parts GROUP BY conversation_id HAVING count(*) > 1 LIMIT 1")!)
+        }
+        let raw = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT raw FROM conversations WHERE id = ?", arguments: [conversation])! }
+        try await mirror.store.write { tx in
+            try tx.db.execute(sql: "UPDATE contacts SET name = 'Ottoline Brisk' WHERE id = ?", arguments: [contact])
+            try tx.db.execute(sql: "UPDATE contacts SET name = NULL, email = NULL WHERE id IN (SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT 8)",
+                               arguments: [contact])
+            try tx.db.execute(sql: "DELETE FROM notes WHERE id IN (SELECT id FROM notes ORDER BY id LIMIT 5)")
+            // A conversation written again with one part: its other parts' documents must go.
+            var item = try JSON.parse(Array(raw.utf8))
+            if case var .object(members) = item {
+                members.removeAll { $0.0 == "conversation_parts" }
+                members.append(("conversation_parts", .object([("conversation_parts", .array([.object([
+                    ("type", .string("conversation_part")), ("id", .string("p-only")), ("part_type", .string("comment")),
+                    ("body", .string("<p>glimmerwick</p>")), ("created_at", .int(1)), ("updated_at", .int(1)),
+                ])])), ("total_count", .int(1))])))
+                item = .object(members)
+            }
+            try tx.upsert(Catalog.table("conversations"), item: item, sweep: 0)
+        }
+        try await #expect(Self.indexMismatches(mirror.store) == [])
+        try await mirror.withAPI { client in
+            let brisk = try await client.getJSON("/search?q=brisk").body["data"]?.arrayValue ?? []
+            #expect(ids(brisk) == [contact])
+            let part = try await client.getJSON("/search?q=glimmerwick").body["data"]?.arrayValue ?? []
+            #expect(part.map { $0["conversation_id"]?.stringValue } == [conversation])
+        }
+    }
+
+    /// Rows whose document is missing, extra or stale: (kind, ref) pairs that differ between the sources and the index.
+    static func indexMismatches(_ store: MirrorDatabase) async throws -> [String] {
+        try await store.read { db in
+            let expected = Schema.searchSourceSQL.joined(separator: " UNION ALL ")
+            let indexed = "SELECT kind, ref, body FROM search_index"
+            return try String.fetchAll(db, sql: """
+                SELECT kind || ':' || ref FROM (SELECT * FROM (\(expected)) EXCEPT \(indexed)
+                                              UNION ALL SELECT * FROM (\(indexed) EXCEPT SELECT * FROM (\(expected))))
+                UNION ALL SELECT 'unflushed:' || kind || ':' || ref FROM search_pending
+                UNION ALL SELECT 'orphan ref:' || kind || ':' || ref FROM search_refs WHERE doc NOT IN (SELECT rowid FROM search_index)
+                """)
+        }
+    }
+
     @Test func syncStatusReadinessAndMetricsReportTheMirror() async throws {
         let mirror = try await sharedMirror()
         try await mirror.withAPI { client in
