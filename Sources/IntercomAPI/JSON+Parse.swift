@@ -27,7 +27,12 @@ private struct Parser {
     static let maxDepth = 256
 
     mutating func skipSpace() {
-        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
     }
 
     func fail() -> JSONParseError { JSONParseError(offset: index) }
@@ -96,6 +101,7 @@ private struct Parser {
             }
             break
         }
+        if isInteger, let int = Self.integer(bytes[start..<index]) { return .int(int) }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let int = Int(text) { return .int(int) }
         guard let double = Double(text) else { index = start; throw fail() }
@@ -120,9 +126,34 @@ private struct Parser {
         return code
     }
 
+    /// The value of an optionally signed run of digits, nil when it overflows (or is not one).
+    static func integer(_ digits: ArraySlice<UInt8>) -> Int? {
+        var rest = digits[...]
+        let negative = rest.first == UInt8(ascii: "-")
+        if negative { rest = rest.dropFirst() }
+        guard !rest.isEmpty, rest.count <= 18 else { return nil }  // 18 digits never overflow
+        var value = 0
+        for byte in rest {
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return negative ? -value : value
+    }
+
     mutating func string() throws(JSONParseError) -> String {
         index += 1  // opening quote
-        var out: [UInt8] = []
+        // Most strings have no escape: they are decoded straight from the input, with no copy byte by byte.
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+            if bytes[index] == UInt8(ascii: "\\") { break }
+            index += 1
+        }
+        guard index < bytes.count else { throw fail() }
+        if bytes[index] == UInt8(ascii: "\"") {
+            index += 1
+            return String(decoding: bytes[start..<(index - 1)], as: UTF8.self)
+        }
+        var out = Array(bytes[start..<index])
         while index < bytes.count {
             let byte = bytes[index]
             index += 1
