@@ -100,3 +100,11 @@ public struct MirrorGeneration: Sendable, Equatable {
         return MirrorGeneration(generation: row?["generation"] ?? 0, changedAt: row?["changed_at"] ?? 0)
     }
 }
+
+extension StatementArguments {
+    /// Arguments from values already converted. GRDB's initializer for a sequence of one convertible type maps it
+    /// through a key path that is built at run time on every call: about 5% of a full sync's CPU.
+    public init(values: [DatabaseValue]) {
+        self.init(values.lazy.map { Optional<any DatabaseValueConvertible>.some($0) })
+    }
+}

@@ -33,6 +33,10 @@ import Testing
         let value = JSON.object([("s", .string("q\"uote\\ \n tab\t é 😀")), ("n", .int(-42)), ("d", .double(0.5)),
                                  ("a", .array([.null, .bool(true), .bool(false)])), ("o", .object([]))])
         #expect(try JSON.parse(value.text) == value)
+        // Escapes are written where needed and only there; the runs between them are copied whole.
+        #expect(JSON.string("a\"b\\c\nd\u{01}é\r\tz").text == #""a\"b\\c\nd\u0001é\r\tz""#)
+        #expect(JSON.string("\"").text == #""\"""#)
+        #expect(JSON.string("no escapes at all").text == #""no escapes at all""#)
     }
 
     @Test func malformedTextIsRefusedWithItsOffset() {
