@@ -41,13 +41,15 @@ extension SyncEngine {
         }
         let table = Catalog.table("contacts")
         let generation = state.sweepGeneration
-        try await walkPages(style, state: &state, report: &report) { page, saved in
-            let enriched = try await enrichContacts(page.items, limit: options.concurrency)
+        let store = self.store
+        try await walkPages(style, state: &state, report: &report) { page in
+            try await enrichContacts(page.items, limit: options.concurrency)
+        } commit: { enriched, saved in
             try await store.write { tx in
                 try Self.applyContacts(enriched, table: table, generation: generation, tx: tx)
                 try tx.save(saved)
             }
-            return page.items.count
+            return enriched.count
         }
         if sweeping { report.deleted += try await resolveAbsentContacts(generation: generation) }
         report.mirrored = try await finishPass(state, table: table, indexLagSeconds: options.indexLagSeconds)

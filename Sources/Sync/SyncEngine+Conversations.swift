@@ -20,7 +20,8 @@ extension SyncEngine {
                             perPage: options.perPage)
         let table = Catalog.table("conversations")
         let generation = state.sweepGeneration
-        try await walkPages(style, state: &state, report: &report) { page, saved in
+        let store = self.store
+        try await walkPages(style, state: &state, report: &report) { page in
             let listed = page.items.compactMap { item in item["id"]?.stringValue.map { ($0, item["updated_at"]?.intValue) } }
             let stored = try await store.storedUpdatedAt(table, ids: listed.map(\.0))
             let changed = listed.filter { stored[$0.0] == nil || stored[$0.0] != $0.1 }.map(\.0)
@@ -32,6 +33,9 @@ extension SyncEngine {
                     return (id, nil)  // deleted since it was listed
                 }
             }
+            return (details, unchanged)
+        } commit: { prepared, saved in
+            let (details, unchanged) = prepared
             try await store.write { tx in
                 for (id, detail) in details {
                     guard let detail else {

@@ -18,27 +18,50 @@ extension SyncEngine {
         return state
     }
 
-    /// Walks the pages of `style` from the checkpoint's position. `apply` must write the page's rows and the
-    /// checkpoint it is handed (already pointing past the page) in one transaction, and returns the rows written.
-    func walkPages(_ style: PageStyle, state: inout Checkpoint, report: inout ResourceReport,
-                   apply: (IntercomPage, Checkpoint) async throws -> Int) async throws {
+    /// Walks the pages of `style` from the checkpoint's position. `prepare` does a page's network work (the sub-resource
+    /// fetches); `commit` must write the prepared rows and the checkpoint it is handed (already pointing past the page)
+    /// in one transaction, and returns the rows written.
+    ///
+    /// Commits run one at a time, in page order, while the next page is fetched and prepared: the single writer and the
+    /// network overlap instead of taking turns. A kill at any moment still leaves a checkpoint that matches its rows.
+    func walkPages<Prepared: Sendable>(_ style: PageStyle, state: inout Checkpoint, report: inout ResourceReport,
+                                       prepare: (IntercomPage) async throws -> Prepared,
+                                       commit: @escaping @Sendable (Prepared, Checkpoint) async throws -> Int) async throws {
         var walker = PageWalker(style, resume: state.position)
-        while let request = walker.nextRequest() {
-            let body: JSON
-            do {
-                body = try await client.send(request)
-            } catch let IntercomError.rejected(400, _, message) where state.position != nil {
-                // A cursor from before a restart that Intercom no longer accepts: start this pass's pages over.
-                logger.warning("stale cursor, restarting pass", metadata: ["resource": "\(report.resource.rawValue)", "reason": "\(message)"])
-                state.position = nil
-                walker = PageWalker(style)
-                continue
+        var inFlight: Task<Int, any Error>?
+        do {
+            while let request = walker.nextRequest() {
+                let body: JSON
+                do {
+                    body = try await client.send(request)
+                } catch let IntercomError.rejected(400, _, message) where state.position != nil {
+                    // A cursor from before a restart that Intercom no longer accepts: start this pass's pages over.
+                    logger.warning("stale cursor, restarting pass", metadata: ["resource": "\(report.resource.rawValue)", "reason": "\(message)"])
+                    state.position = nil
+                    walker = PageWalker(style)
+                    continue
+                }
+                let page = walker.advance(with: body)
+                if state.mode == .sweep, let total = page.totalCount { report.intercomTotal = total }
+                state.position = page.next
+                let prepared = try await prepare(page)
+                if let previous = inFlight {
+                    inFlight = nil
+                    report.written += try await previous.value
+                    progress.update(report.resource, written: report.written)
+                }
+                let saved = state
+                inFlight = Task { try await commit(prepared, saved) }
             }
-            let page = walker.advance(with: body)
-            if state.mode == .sweep, let total = page.totalCount { report.intercomTotal = total }
-            state.position = page.next
-            report.written += try await apply(page, state)
-            progress.update(report.resource, written: report.written)
+            if let previous = inFlight {
+                inFlight = nil
+                report.written += try await previous.value
+                progress.update(report.resource, written: report.written)
+            }
+        } catch {
+            // Let a commit under way finish (its rows and checkpoint are whole either way) before the pass reports.
+            _ = try? await inFlight?.value
+            throw error
         }
     }
 
