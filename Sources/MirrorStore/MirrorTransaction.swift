@@ -14,7 +14,7 @@ public struct MirrorTransaction {
                        fullLists: [String: [JSON]] = [:], keep: Set<String> = []) throws {
         let values = Normalizer.row(table, item: item, owner: owner)
         let statement = try db.cachedStatement(sql: Self.insertSQL(table))
-        statement.setUncheckedArguments(StatementArguments(values: table.keepsRaw ? values + [sweep.databaseValue] : values))
+        statement.bind(values: table.keepsRaw ? values + [sweep.databaseValue] : values)
         try statement.execute()
         guard !table.children.isEmpty else { return }
         let id = Normalizer.value(table.columns[0], item: item, owner: owner)
@@ -37,7 +37,7 @@ public struct MirrorTransaction {
         try db.execute(sql: "DELETE FROM \(Schema.quoted(table.name)) WHERE \(Schema.quoted(column)) = ?", arguments: [value])
         let statement = try db.cachedStatement(sql: Self.insertSQL(table))
         for row in rows {
-            statement.setUncheckedArguments(StatementArguments(values: table.keepsRaw ? row + [0.databaseValue] : row))
+            statement.bind(values: table.keepsRaw ? row + [0.databaseValue] : row)
             try statement.execute()
         }
     }

@@ -51,9 +51,9 @@ public struct MirrorReader: Sendable {
         let sortIndex = columns.firstIndex(of: sort.column) ?? 0, idIndex = columns.firstIndex(of: "id") ?? 0
         return try await timed { db in
             try Self.requireParent(parent, db)
-            var rows = try Row.fetchAll(db.cachedStatement(sql: sql.sql), arguments: StatementArguments(values: sql.arguments))
+            var rows = try Row.fetchAll(db.bound(sql.sql, sql.arguments))
                 .map { Array($0.databaseValues) }
-            let total = try count.map { try Int.fetchOne(db.cachedStatement(sql: $0.sql), arguments: StatementArguments(values: $0.arguments)) ?? 0 }
+            let total = try count.map { try Int.fetchOne(db.bound($0.sql, $0.arguments)) ?? 0 }
             guard rows.count > limit else { return Page(rows: rows, next: nil, total: total) }
             rows.removeLast()
             let last = rows[rows.count - 1]
@@ -67,7 +67,7 @@ public struct MirrorReader: Sendable {
         guard let (resource, id) = parent else { return }
         let match = resource.matching(id: id)
         let sql = "SELECT 1 FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)"
-        guard try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(values: match.arguments)) == true else {
+        guard try Bool.fetchOne(db.bound(sql, match.arguments)) == true else {
             throw APIError.notFound(resource.singular, id)
         }
     }
@@ -78,7 +78,7 @@ public struct MirrorReader: Sendable {
         let parent = plan.parent
         return try await timed { db in
             try Self.requireParent(parent, db)
-            return try Row.fetchAll(db.cachedStatement(sql: sql.sql), arguments: StatementArguments(values: sql.arguments)).map { row in
+            return try Row.fetchAll(db.bound(sql.sql, sql.arguments)).map { row in
                 .object(columns.enumerated().map { index, column in (column.name, RowEncoder.value(row[index] ?? .null, kind: column.kind)) }
                         + [("count", .int(row["count"] ?? 0))])
             }
@@ -90,12 +90,21 @@ public struct MirrorReader: Sendable {
         let match = resource.matching(id: id)
         let sql = "SELECT \(ListPlan.columns(resource)) FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)"
         return try await timed { db in
-            try Row.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(values: match.arguments)).map { Array($0.databaseValues) }
+            try Row.fetchOne(db.bound(sql, match.arguments)).map { Array($0.databaseValues) }
         }
     }
 
     /// The write generation and when it last changed, for ETag and Last-Modified. A one-row read needs no budget.
     func generation() async throws -> MirrorGeneration {
         try await store.pool.read { db in try MirrorGeneration.current(db) }
+    }
+}
+
+extension Database {
+    /// The cached statement for `sql` with `values` bound (see `Statement.bind(values:)`).
+    func bound(_ sql: String, _ values: [DatabaseValue]) throws -> Statement {
+        let statement = try cachedStatement(sql: sql)
+        statement.bind(values: values)
+        return statement
     }
 }
