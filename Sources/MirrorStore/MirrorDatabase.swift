@@ -77,6 +77,11 @@ public final class MirrorDatabase: Sendable {
         try await pool.read { db in try MirrorTransaction(db: db).unswept(table, generation: generation) }
     }
 
+    /// Rows of `table`.
+    public func count(_ table: TableSpec) async throws -> Int {
+        try await pool.read { db in try MirrorTransaction(db: db).count(table) }
+    }
+
     /// Row counts of every catalog table.
     public func tableCounts() async throws -> [String: Int] {
         try await pool.read { db in

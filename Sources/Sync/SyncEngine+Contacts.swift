@@ -42,17 +42,36 @@ extension SyncEngine {
         let table = Catalog.table("contacts")
         let generation = state.sweepGeneration
         let store = self.store
+        // A full sweep brings each page's event summaries along when the pass wants them (see `PassContext`).
+        let events = sweeping ? context.inlineEvents : nil
         try await walkPages(style, state: &state, report: &report) { page in
-            try await enrichContacts(page.items, limit: options.concurrency)
-        } commit: { enriched, saved in
+            async let enriched = enrichContacts(page.items, limit: options.concurrency)
+            async let summaries = fetchEventSummaries(events == nil ? [] : Self.userIDs(page.items), limit: options.concurrency)
+            return (try await enriched, try await summaries)
+        } commit: { prepared, saved in
+            let (enriched, summaries) = prepared
             try await store.write { tx in
                 try Self.applyContacts(enriched, table: table, generation: generation, tx: tx)
+                try Self.applyEventSummaries(summaries, tx: tx)
                 try tx.save(saved)
             }
+            events?.add(summaries.reduce(0) { $0 + $1.1.count })
             return enriched.count
         }
-        if sweeping { report.deleted += try await resolveAbsentContacts(generation: generation) }
+        if sweeping { report.deleted += try await resolveAbsentContacts(generation: generation, events: events) }
         report.mirrored = try await finishPass(state, table: table, indexLagSeconds: options.indexLagSeconds)
+        if let events {
+            try await store.write { tx in
+                let key = SyncResource.eventSummaries.rawValue
+                try Self.finishEventSweep(try Checkpoint.fetchOne(tx.db, key: key) ?? Checkpoint(resource: key), tx: tx)
+            }
+            events.markComplete()
+        }
+    }
+
+    /// Ids of the users (not leads) among contact items: event summaries exist for users only.
+    static func userIDs(_ items: [JSON]) -> [String] {
+        items.filter { $0["role"]?.stringValue == "user" }.compactMap { $0["id"]?.stringValue }
     }
 
     /// The last second of the day before the one holding `watermark`, in the workspace timezone: contact search's
@@ -144,7 +163,7 @@ extension SyncEngine {
     }
 
     /// Contacts a complete sweep did not list: a `GET` tells deleted (404) from merged (410, with the survivor).
-    func resolveAbsentContacts(generation: Int) async throws -> Int {
+    func resolveAbsentContacts(generation: Int, events: InlineEvents?) async throws -> Int {
         let table = Catalog.table("contacts")
         let absent = try await store.unswept(table, generation: generation)
         var deleted = 0
@@ -152,7 +171,12 @@ extension SyncEngine {
             do {
                 let item = try await client.send(IntercomRequest(.get, "/contacts/\(id)"))
                 let enriched = try await enrich(item, stored: nil)
-                try await store.write { tx in try Self.applyContacts([enriched], table: table, generation: generation, tx: tx) }
+                let summaries = try await fetchEventSummaries(events == nil ? [] : Self.userIDs([item]), limit: 1)
+                try await store.write { tx in
+                    try Self.applyContacts([enriched], table: table, generation: generation, tx: tx)
+                    try Self.applyEventSummaries(summaries, tx: tx)
+                }
+                events?.add(summaries.reduce(0) { $0 + $1.1.count })
             } catch IntercomError.notFound {
                 try await store.write { tx in try tx.delete(table, id: id, reason: "not_found", at: Self.now()) }
                 deleted += 1

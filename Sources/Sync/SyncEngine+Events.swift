@@ -5,8 +5,15 @@ import MirrorStore
 
 extension SyncEngine {
     /// Event summaries come one call per user and carry no change signal, so they are fetched on full sweeps
-    /// (and on the first sync), for every user in the mirror, resuming after the last user committed.
+    /// (and on the first sync), for every user in the mirror, resuming after the last user committed. When this pass's
+    /// full contact sweep already fetched them page by page (`PassContext.inlineEvents`), there is nothing left to do.
     func syncEventSummaries(full: Bool, checkpoint: Checkpoint, context: PassContext, report: inout ResourceReport) async throws {
+        if let written = context.inlineEvents?.completed {
+            report.mode = "full"
+            report.written = written
+            report.mirrored = try await store.count(Catalog.table("event_summaries"))
+            return
+        }
         guard full else {
             report.mode = "skipped"
             return
@@ -18,7 +25,6 @@ extension SyncEngine {
             state.position = nil
             state.passStartedAt = Self.now()
         }
-        let table = Catalog.table("event_summaries")
         let batchSize = context.options.perPage
         while true {
             let after = state.position ?? ""
@@ -27,38 +33,54 @@ extension SyncEngine {
                                     arguments: [after, batchSize])
             }
             guard let last = users.last else { break }
-            let summaries = try await concurrentMap(users, limit: context.options.concurrency) { id -> (String, [JSON]) in
-                do {
-                    let body = try await self.client.send(IntercomRequest(.get, "/events", query: [
-                        ("type", "user"), ("intercom_user_id", id), ("summary", "true"),
-                    ]))
-                    let events = (body["events"]?.arrayValue ?? []).map { event -> JSON in
-                        guard case let .object(members) = event else { return event }
-                        return .object(members + [("contact_id", .string(id))])
-                    }
-                    return (id, events)
-                } catch IntercomError.notFound, IntercomError.merged {
-                    return (id, [])
-                }
-            }
+            let summaries = try await fetchEventSummaries(users, limit: context.options.concurrency)
             state.position = last
             let saved = state
             try await store.write { tx in
-                for (id, events) in summaries {
-                    try tx.replaceRows(table, where: "contact_id", equals: id, rows: events.map { Normalizer.row(table, item: $0, owner: nil) })
-                }
+                try Self.applyEventSummaries(summaries, tx: tx)
                 try tx.save(saved)
             }
             report.written += summaries.reduce(0) { $0 + $1.1.count }
             progress.update(report.resource, written: report.written)
         }
         report.mirrored = try await store.write { [state] tx in
-            var done = state
-            done.mode = .idle
-            done.position = nil
-            done.lastFullSweepAt = Self.now()
-            try tx.save(done)
-            return try tx.count(table)
+            try Self.finishEventSweep(state, tx: tx)
+            return try tx.count(Catalog.table("event_summaries"))
         }
+    }
+
+    /// Each user's event summaries (`GET /events?summary=true`); a user gone since it was listed has none.
+    func fetchEventSummaries(_ users: [String], limit: Int) async throws -> [(String, [JSON])] {
+        try await concurrentMap(users, limit: limit) { id -> (String, [JSON]) in
+            do {
+                let body = try await self.client.send(IntercomRequest(.get, "/events", query: [
+                    ("type", "user"), ("intercom_user_id", id), ("summary", "true"),
+                ]))
+                let events = (body["events"]?.arrayValue ?? []).map { event -> JSON in
+                    guard case let .object(members) = event else { return event }
+                    return .object(members + [("contact_id", .string(id))])
+                }
+                return (id, events)
+            } catch IntercomError.notFound, IntercomError.merged {
+                return (id, [])
+            }
+        }
+    }
+
+    /// Replaces each user's stored summaries with the fetched ones.
+    static func applyEventSummaries(_ summaries: [(String, [JSON])], tx: MirrorTransaction) throws {
+        let table = Catalog.table("event_summaries")
+        for (id, events) in summaries {
+            try tx.replaceRows(table, where: "contact_id", equals: id, rows: events.map { Normalizer.row(table, item: $0, owner: nil) })
+        }
+    }
+
+    /// Records a completed sweep of every user's summaries in the events checkpoint.
+    static func finishEventSweep(_ state: Checkpoint, tx: MirrorTransaction) throws {
+        var done = state
+        done.mode = .idle
+        done.position = nil
+        done.lastFullSweepAt = now()
+        try tx.save(done)
     }
 }

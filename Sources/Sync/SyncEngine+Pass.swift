@@ -22,45 +22,54 @@ extension SyncEngine {
     /// fetches); `commit` must write the prepared rows and the checkpoint it is handed (already pointing past the page)
     /// in one transaction, and returns the rows written.
     ///
-    /// Commits run one at a time, in page order, while the next page is fetched and prepared: the single writer and the
-    /// network overlap instead of taking turns. A kill at any moment still leaves a checkpoint that matches its rows.
+    /// Three pages are in hand at once: while page N is prepared, page N+1 is already being fetched (its cursor is in
+    /// page N) and page N-1 is being committed. Commits run one at a time and in page order, so a kill at any moment
+    /// still leaves a checkpoint that matches its rows; the single writer and the network no longer take turns.
     func walkPages<Prepared: Sendable>(_ style: PageStyle, state: inout Checkpoint, report: inout ResourceReport,
                                        prepare: (IntercomPage) async throws -> Prepared,
                                        commit: @escaping @Sendable (Prepared, Checkpoint) async throws -> Int) async throws {
+        let client = self.client
+        func fetch(_ walker: PageWalker) -> Task<JSON, any Error>? {
+            walker.nextRequest().map { request in Task { try await client.send(request) } }
+        }
         var walker = PageWalker(style, resume: state.position)
-        var inFlight: Task<Int, any Error>?
+        var fetching = fetch(walker)
+        var committing: Task<Int, any Error>?
         do {
-            while let request = walker.nextRequest() {
+            while let current = fetching {
                 let body: JSON
                 do {
-                    body = try await client.send(request)
+                    body = try await current.value
                 } catch let IntercomError.rejected(400, _, message) where state.position != nil {
                     // A cursor from before a restart that Intercom no longer accepts: start this pass's pages over.
                     logger.warning("stale cursor, restarting pass", metadata: ["resource": "\(report.resource.rawValue)", "reason": "\(message)"])
                     state.position = nil
                     walker = PageWalker(style)
+                    fetching = fetch(walker)
                     continue
                 }
                 let page = walker.advance(with: body)
+                fetching = fetch(walker)
                 if state.mode == .sweep, let total = page.totalCount { report.intercomTotal = total }
                 state.position = page.next
                 let prepared = try await prepare(page)
-                if let previous = inFlight {
-                    inFlight = nil
+                if let previous = committing {
+                    committing = nil
                     report.written += try await previous.value
                     progress.update(report.resource, written: report.written)
                 }
                 let saved = state
-                inFlight = Task { try await commit(prepared, saved) }
+                committing = Task { try await commit(prepared, saved) }
             }
-            if let previous = inFlight {
-                inFlight = nil
+            if let previous = committing {
+                committing = nil
                 report.written += try await previous.value
                 progress.update(report.resource, written: report.written)
             }
         } catch {
-            // Let a commit under way finish (its rows and checkpoint are whole either way) before the pass reports.
-            _ = try? await inFlight?.value
+            // Stop the page fetch, and let a commit under way finish (its rows and checkpoint are whole either way).
+            fetching?.cancel()
+            _ = try? await committing?.value
             throw error
         }
     }

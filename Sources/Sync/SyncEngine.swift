@@ -1,5 +1,6 @@
 import GRDB
 import Foundation
+import Synchronization
 import IntercomAPI
 import Logging
 import MirrorStore
@@ -29,8 +30,9 @@ public final class SyncEngine: Sendable {
         let timezone = me["app"]?["timezone"]?.stringValue.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
         let startedAt = Self.now()
         try await store.write { tx in try tx.closeInterruptedRuns(at: startedAt) }
-        let context = PassContext(options: options, timezone: timezone)
         let wanted = Set(options.resources)
+        let context = PassContext(options: options, timezone: timezone,
+                                  inlineEvents: wanted.contains(.eventSummaries) && wanted.contains(.contacts) ? InlineEvents() : nil)
         var reports: [ResourceReport] = []
         try await withThrowingTaskGroup(of: [ResourceReport].self) { group in
             for resource in SyncResource.allCases where wanted.contains(resource) && resource != .eventSummaries {
@@ -124,6 +126,19 @@ struct PassContext: Sendable {
     let options: SyncOptions
     /// The workspace timezone, from `GET /me`: contact search on dates is day-granular in it.
     let timezone: TimeZone
+    /// Set when this pass wants both contacts and event summaries: a full contact sweep then fetches each page's
+    /// event summaries with the page and commits them in its transaction, and the events pass has nothing left to do.
+    var inlineEvents: InlineEvents?
+}
+
+/// The event summaries a full contact sweep wrote along the way, and whether that sweep completed.
+final class InlineEvents: Sendable {
+    private let state = Mutex<(written: Int, complete: Bool)>((0, false))
+
+    func add(_ rows: Int) { state.withLock { $0.written += rows } }
+    func markComplete() { state.withLock { $0.complete = true } }
+    /// Rows written, if the sweep completed; nil when the events pass must run on its own.
+    var completed: Int? { state.withLock { $0.complete ? $0.written : nil } }
 }
 
 /// Runs `body` over `items` with at most `limit` in flight, keeping the input order.
