@@ -31,9 +31,9 @@ start_simulator() {
 }
 counter() { curl -s "$base/_simulator/counters" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 # Rows of the mirrored data: not the bookkeeping, nor the full-text index (its virtual table, FTS5 shadow tables
-# and search_refs repeat each indexed document up to four times).
+# and search_refs repeat each indexed document up to four times; search_pending is its empty queue).
 mirror_rows() {
-  sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'search_index%' AND name NOT IN ('sync_state','sync_runs','deletions','grdb_migrations','mirror_generation','search_refs')" \
+  sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'search_index%' AND name NOT IN ('sync_state','sync_runs','deletions','grdb_migrations','mirror_generation','search_refs','search_pending')" \
     | while read -r t; do sqlite3 "$1" "SELECT count(*) FROM \"$t\""; done | paste -sd+ | bc
 }
 # run_sync LABEL DB ARGS...: one timed sync; prints wall time, calls, 429s, peak RSS and the engine's summary line.

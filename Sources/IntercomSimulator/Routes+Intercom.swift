@@ -102,26 +102,8 @@ struct IntercomRoutes<Context: RequestContext> {
         return .json(.object([
             ("type", .string("event.summary")), ("email", .string(contact.email ?? "")),
             ("intercom_user_id", .string(contact.id)), ("user_id", .string(contact.externalId ?? "")),
-            ("events", .array(Self.eventSummaries(for: contact))),
+            ("events", .array(contact.eventSummaries)),
         ]))
-    }
-
-    /// Event summaries are derived from the contact's seq, so they are stable per seed.
-    static func eventSummaries(for contact: SimContact) -> [JSON] {
-        let names = ["signed-up", "invited-teammate", "exported.report", "paid 💰"]
-        // FoundationEssentials' style, not ISO8601DateFormatter: a formatter per request was a fifth of the simulator's CPU.
-        let formatter = Date.ISO8601FormatStyle()
-        return names.enumerated().compactMap { index, name in
-            guard (contact.seq + index) % 3 != 0 else { return nil }
-            let count = (contact.seq % 17) + index + 1
-            let first = contact.createdAt + index * 3_600
-            return .object([
-                ("name", .string(name)),
-                ("first", .string(formatter.format(Date(timeIntervalSince1970: TimeInterval(first))))),
-                ("last", .string(formatter.format(Date(timeIntervalSince1970: TimeInterval(first + count * 86_400))))),
-                ("count", .int(count)), ("description", .string("")),
-            ])
-        }
     }
 
     /// Page-number pagination: `page` and `per_page`, `pages.next` as an absolute URL or null.
@@ -173,5 +155,25 @@ struct IntercomRoutes<Context: RequestContext> {
         let pages = Self.cursorPages(page: start / perPage + 1, perPage: perPage, total: seqs.count, next: next)
         return .json(.object([("type", .string(listType)), (key, .array(render(page))), ("total_count", .int(seqs.count)),
                               ("pages", pages)]))
+    }
+}
+
+extension SimContact {
+    /// Event summaries are derived from the contact's seq, so they are stable per seed.
+    var eventSummaries: [JSON] {
+        let names = ["signed-up", "invited-teammate", "exported.report", "paid 💰"]
+        // FoundationEssentials' style, not ISO8601DateFormatter: a formatter per request was a fifth of the simulator's CPU.
+        let formatter = Date.ISO8601FormatStyle()
+        return names.enumerated().compactMap { index, name in
+            guard (seq + index) % 3 != 0 else { return nil }
+            let count = (seq % 17) + index + 1
+            let first = createdAt + index * 3_600
+            return .object([
+                ("name", .string(name)),
+                ("first", .string(formatter.format(Date(timeIntervalSince1970: TimeInterval(first))))),
+                ("last", .string(formatter.format(Date(timeIntervalSince1970: TimeInterval(first + count * 86_400))))),
+                ("count", .int(count)), ("description", .string("")),
+            ])
+        }
     }
 }

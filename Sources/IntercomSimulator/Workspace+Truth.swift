@@ -9,9 +9,10 @@ extension Workspace {
         return read { s in
             var byRole: [String: Int] = [:], perTag: [String: Int] = [:], perSegment: [String: Int] = [:]
             var perCompany: [String: Int] = [:]
-            var active = 0, notes = 0
+            var active = 0, notes = 0, eventSummaries = 0
             for c in s.visibleContacts {
                 active += 1
+                if c.role == "user" { eventSummaries += c.eventSummaries.count }
                 byRole[c.role, default: 0] += 1
                 notes += c.noteIds.count
                 for t in c.tagIds { perTag[t, default: 0] += 1 }
@@ -51,6 +52,7 @@ extension Workspace {
             truth += [("contacts_per_tag", counts(perTag)), ("contacts_per_segment", counts(perSegment))]
             truth += [("contacts_per_company", counts(perCompany))]
             truth += [("companies_per_tag", counts(companiesPerTag)), ("companies_per_segment", counts(companiesPerSegment))]
+            truth += [("event_summaries", .int(eventSummaries))]
             truth += [("version", .int(s.version))]
             return .object(truth)
         }

@@ -23,6 +23,24 @@ import Testing
         }
     }
 
+    /// Event summaries (a call per user, full sweeps only) come with a full contact sweep's pages, and on their own when
+    /// the pass has no contact sweep: both ways, every user's summaries are mirrored.
+    @Test func eventSummariesCoverEveryUserWithTheContactSweepAndOnTheirOwn() async throws {
+        try await withRig { rig in
+            let expected = try #require(rig.workspace.groundTruth()["event_summaries"]?.intValue)
+            #expect(expected > 0)
+            let rows = { @Sendable in try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_summaries") } }
+            let report = try await rig.sync()
+            #expect(report.resources.first { $0.resource == .eventSummaries }?.written == expected)
+            #expect(try await rows() == expected)
+            // With the contacts mirrored, a forced pass of event summaries alone walks the users itself.
+            try await rig.store.write { tx in try tx.db.execute(sql: "DELETE FROM event_summaries") }
+            let alone = try await rig.sync(full: true, resources: [.eventSummaries])
+            #expect(alone.resources.first?.written == expected)
+            #expect(try await rows() == expected)
+        }
+    }
+
     @Test func linkTablesHoldWholeListsNotTheFirstTen() async throws {
         try await withRig { rig in
             try await rig.sync()
