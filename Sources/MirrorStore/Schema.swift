@@ -73,10 +73,15 @@ public enum Schema {
     /// older mirror adds the ones the catalog gained since.
     static func createIndexes(_ table: TableSpec) -> String {
         var sql = ""
+        func name(_ columns: [String]) -> String { quoted("\(table.name)_\(columns.joined(separator: "_"))") }
         let owners = Catalog.tables.flatMap(\.children).filter { $0.table == table.name }.map(\.ownerColumn)
-        for columns in table.indexes + owners.filter({ table.primaryKey.first != $0 }).map({ [$0] }) {
-            let name = "\(table.name)_\(columns.joined(separator: "_"))"
-            sql += "CREATE INDEX IF NOT EXISTS \(quoted(name)) ON \(quoted(table.name))(\(columns.map(quoted).joined(separator: ", ")));\n"
+            .filter { table.primaryKey.first != $0 }
+        // An owner column that leads a declared index needs no index of its own (every insert paid for both); mirrors
+        // made before this lose theirs.
+        let covered = Set(table.indexes.compactMap(\.first))
+        for owner in owners where covered.contains(owner) { sql += "DROP INDEX IF EXISTS \(name([owner]));\n" }
+        for columns in table.indexes + owners.filter({ !covered.contains($0) }).map({ [$0] }) {
+            sql += "CREATE INDEX IF NOT EXISTS \(name(columns)) ON \(quoted(table.name))(\(columns.map(quoted).joined(separator: ", ")));\n"
         }
         return sql
     }
