@@ -42,8 +42,9 @@ extension SyncEngine {
         let table = Catalog.table("contacts")
         let generation = state.sweepGeneration
         let store = self.store
-        // A full sweep brings each page's event summaries along when the pass wants them (see `PassContext`).
-        let events = sweeping ? context.inlineEvents : nil
+        // A full sweep brings each page's event summaries along when the pass wants them (see `PassContext`). Only a
+        // sweep that starts here covers every user: one resumed from a killed process may have begun without them.
+        let events = sweeping && state.position == nil ? context.inlineEvents : nil
         try await walkPages(style, state: &state, report: &report) { page in
             async let enriched = enrichContacts(page.items, limit: options.concurrency)
             async let summaries = fetchEventSummaries(events == nil ? [] : Self.userIDs(page.items), limit: options.concurrency)

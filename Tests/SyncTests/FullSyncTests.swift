@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import IntercomAPI
 import IntercomSimulator
@@ -38,6 +39,29 @@ import Testing
             let alone = try await rig.sync(full: true, resources: [.eventSummaries])
             #expect(alone.resources.first?.written == expected)
             #expect(try await rows() == expected)
+        }
+    }
+
+    /// A contact sweep resumed from a killed process may have begun without summaries: it must leave them to the
+    /// events pass, not claim the users of the pages committed before the kill.
+    @Test func aResumedContactSweepLeavesEventSummariesToTheirOwnPass() async throws {
+        try await withRig { rig in
+            let expected = try #require(rig.workspace.groundTruth()["event_summaries"]?.intValue)
+            try await rig.sync(resources: [.contacts])
+            // The state a process killed after the first page of a contacts-only sweep leaves behind.
+            let first = try await rig.client.send(IntercomRequest(.get, "/contacts", query: [("per_page", "150")]))
+            let cursor = try #require(first["pages"]?["next"]?["starting_after"]?.stringValue)
+            try await rig.store.write { tx in
+                var state = try #require(try Checkpoint.fetchOne(tx.db, key: "contacts"))
+                state.mode = .sweep
+                state.position = cursor
+                state.passStartedAt = Int(Date().timeIntervalSince1970)
+                try tx.save(state)
+            }
+            let report = try await rig.sync()
+            #expect(report.succeeded, "\(report.resources.compactMap(\.error))")
+            let rows = try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_summaries") }
+            #expect(rows == expected)
         }
     }
 
