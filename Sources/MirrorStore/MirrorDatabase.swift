@@ -129,3 +129,12 @@ extension Statement {
         }
     }
 }
+
+extension Database {
+    /// The cached statement for `sql` with `values` bound (see `Statement.bind(values:)`).
+    public func bound(_ sql: String, _ values: [DatabaseValue]) throws -> Statement {
+        let statement = try cachedStatement(sql: sql)
+        statement.bind(values: values)
+        return statement
+    }
+}

@@ -13,9 +13,7 @@ public struct MirrorTransaction {
     public func upsert(_ table: TableSpec, item: JSON, owner: String? = nil, sweep: Int,
                        fullLists: [String: [JSON]] = [:], keep: Set<String> = []) throws {
         let values = Normalizer.row(table, item: item, owner: owner)
-        let statement = try db.cachedStatement(sql: Self.insertSQL(table))
-        statement.bind(values: table.keepsRaw ? values + [sweep.databaseValue] : values)
-        try statement.execute()
+        try db.bound(Self.insertSQL(table), table.keepsRaw ? values + [sweep.databaseValue] : values).execute()
         guard !table.children.isEmpty else { return }
         let id = Normalizer.value(table.columns[0], item: item, owner: owner)
         guard let ownerID = String.fromDatabaseValue(id) else { return }

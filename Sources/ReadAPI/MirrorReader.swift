@@ -99,12 +99,3 @@ public struct MirrorReader: Sendable {
         try await store.pool.read { db in try MirrorGeneration.current(db) }
     }
 }
-
-extension Database {
-    /// The cached statement for `sql` with `values` bound (see `Statement.bind(values:)`).
-    func bound(_ sql: String, _ values: [DatabaseValue]) throws -> Statement {
-        let statement = try cachedStatement(sql: sql)
-        statement.bind(values: values)
-        return statement
-    }
-}

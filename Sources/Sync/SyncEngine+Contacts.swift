@@ -51,12 +51,13 @@ extension SyncEngine {
             return (try await enriched, try await summaries)
         } commit: { prepared, saved in
             let (enriched, summaries) = prepared
-            try await store.write { tx in
+            let eventRows = try await store.write { tx in
                 try Self.applyContacts(enriched, table: table, generation: generation, tx: tx)
-                try Self.applyEventSummaries(summaries, tx: tx)
+                let written = try Self.applyEventSummaries(summaries, tx: tx)
                 try tx.save(saved)
+                return written
             }
-            events?.add(summaries.reduce(0) { $0 + $1.1.count })
+            events?.add(eventRows)
             return enriched.count
         }
         if sweeping { report.deleted += try await resolveAbsentContacts(generation: generation, events: events) }
@@ -173,11 +174,11 @@ extension SyncEngine {
                 let item = try await client.send(IntercomRequest(.get, "/contacts/\(id)"))
                 let enriched = try await enrich(item, stored: nil)
                 let summaries = try await fetchEventSummaries(events == nil ? [] : Self.userIDs([item]), limit: 1)
-                try await store.write { tx in
+                let eventRows = try await store.write { tx in
                     try Self.applyContacts([enriched], table: table, generation: generation, tx: tx)
-                    try Self.applyEventSummaries(summaries, tx: tx)
+                    return try Self.applyEventSummaries(summaries, tx: tx)
                 }
-                events?.add(summaries.reduce(0) { $0 + $1.1.count })
+                events?.add(eventRows)
             } catch IntercomError.notFound {
                 try await store.write { tx in try tx.delete(table, id: id, reason: "not_found", at: Self.now()) }
                 deleted += 1

@@ -36,11 +36,11 @@ extension SyncEngine {
             let summaries = try await fetchEventSummaries(users, limit: context.options.concurrency)
             state.position = last
             let saved = state
-            try await store.write { tx in
-                try Self.applyEventSummaries(summaries, tx: tx)
+            report.written += try await store.write { tx in
+                let written = try Self.applyEventSummaries(summaries, tx: tx)
                 try tx.save(saved)
+                return written
             }
-            report.written += summaries.reduce(0) { $0 + $1.1.count }
             progress.update(report.resource, written: report.written)
         }
         report.mirrored = try await store.write { [state] tx in
@@ -67,12 +67,13 @@ extension SyncEngine {
         }
     }
 
-    /// Replaces each user's stored summaries with the fetched ones.
-    static func applyEventSummaries(_ summaries: [(String, [JSON])], tx: MirrorTransaction) throws {
+    /// Replaces each user's stored summaries with the fetched ones; returns the rows written.
+    static func applyEventSummaries(_ summaries: [(String, [JSON])], tx: MirrorTransaction) throws -> Int {
         let table = Catalog.table("event_summaries")
         for (id, events) in summaries {
             try tx.replaceRows(table, where: "contact_id", equals: id, rows: events.map { Normalizer.row(table, item: $0, owner: nil) })
         }
+        return summaries.reduce(0) { $0 + $1.1.count }
     }
 
     /// Records a completed sweep of every user's summaries in the events checkpoint.

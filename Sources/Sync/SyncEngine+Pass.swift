@@ -35,6 +35,13 @@ extension SyncEngine {
         var walker = PageWalker(style, resume: state.position)
         var fetching = fetch(walker)
         var committing: Task<Int, any Error>?
+        // Waits for the commit under way, if any, and counts its rows.
+        func settle() async throws {
+            guard let previous = committing else { return }
+            committing = nil
+            report.written += try await previous.value
+            progress.update(report.resource, written: report.written)
+        }
         do {
             while let current = fetching {
                 let body: JSON
@@ -53,19 +60,11 @@ extension SyncEngine {
                 if state.mode == .sweep, let total = page.totalCount { report.intercomTotal = total }
                 state.position = page.next
                 let prepared = try await prepare(page)
-                if let previous = committing {
-                    committing = nil
-                    report.written += try await previous.value
-                    progress.update(report.resource, written: report.written)
-                }
+                try await settle()
                 let saved = state
                 committing = Task { try await commit(prepared, saved) }
             }
-            if let previous = committing {
-                committing = nil
-                report.written += try await previous.value
-                progress.update(report.resource, written: report.written)
-            }
+            try await settle()
         } catch {
             // Stop the page fetch, and let a commit under way finish (its rows and checkpoint are whole either way).
             fetching?.cancel()
