@@ -130,6 +130,34 @@ extension Statement {
     }
 }
 
+extension Statement {
+    /// The values of the rows the bound statement returns, at most `limit`, read straight from SQLite; the statement
+    /// is reset after. GRDB's `Row` also copies each row into storage of its own and indexes its column names, which
+    /// cost a point read of the API more than its query.
+    public func valueRows(limit: Int = .max) throws -> [[DatabaseValue]] {
+        let statement = sqliteStatement
+        defer { sqlite3_reset(statement) }
+        let count = sqlite3_column_count(statement)
+        var rows: [[DatabaseValue]] = []
+        while rows.count < limit {
+            let code = sqlite3_step(statement)
+            switch code {
+            case SQLITE_ROW:
+                var row: [DatabaseValue] = []
+                row.reserveCapacity(Int(count))
+                for index in 0..<count { row.append(DatabaseValue(sqliteStatement: statement, index: index)) }
+                rows.append(row)
+            case SQLITE_DONE:
+                return rows
+            default:
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))), sql: sql)
+            }
+        }
+        return rows
+    }
+}
+
 extension Database {
     /// The cached statement for `sql` with `values` bound (see `Statement.bind(values:)`).
     public func bound(_ sql: String, _ values: [DatabaseValue]) throws -> Statement {

@@ -90,10 +90,15 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
 /// no query runs. Probes, metrics and `/sync` (whose lag changes with the clock) are never cached.
 struct ConditionalGetMiddleware<Context: RequestContext>: RouterMiddleware {
     let reader: MirrorReader
-    static var uncached: Set<String> { ["/healthz", "/readyz", "/metrics", "/sync"] }
+    static func uncached(_ path: String) -> Bool {
+        switch path {
+        case "/healthz", "/readyz", "/metrics", "/sync": true
+        default: false
+        }
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .get, !Self.uncached.contains(request.uri.path) else { return try await next(request, context) }
+        guard request.method == .get, !Self.uncached(request.uri.path) else { return try await next(request, context) }
         let fingerprint = Self.fingerprint(request)
         // A conditional request checks the generation before any query runs; others learn it from the handler's read.
         if let match = request.headers[.ifNoneMatch] {

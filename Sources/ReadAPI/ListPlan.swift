@@ -27,7 +27,7 @@ struct ListPlan {
     static func column(_ name: String) -> String { "t.\(Schema.quotedName(name))" }
 
     /// The select list of a resource's columns, in the order rows are decoded (`Projection` indexes into it).
-    static func columns(_ resource: ReadResource) -> String { resource.fields.map { column($0.name) }.joined(separator: ", ") }
+    static func columns(_ resource: ReadResource) -> String { resource.selectList }
 
     static func expression(_ target: FilterTarget) -> SQLFragment {
         switch target {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import IntercomAPI
 import MirrorStore
+import Synchronization
 
 /// The read side of the mirror: every query of the API goes through here, on the pool's readers (WAL snapshots,
 /// never waiting for the sync's writer), each under a time budget.
@@ -10,18 +11,34 @@ public struct MirrorReader: Sendable {
     /// About a second: past it a query is interrupted and answered with 503 `query_timeout`, so one heavy request
     /// cannot hold a reader connection and a client's socket indefinitely.
     public let budget: Duration
+    /// How long a read may run on the calling thread before it moves to a reader thread (see `timed`).
+    let inlineBudget: Duration
+    let inlineReaders: InlineReaders
 
-    public init(store: MirrorDatabase, budget: Duration = .seconds(1)) {
+    public init(store: MirrorDatabase, budget: Duration = .seconds(1), inlineBudget: Duration = .milliseconds(3)) {
         self.store = store
         self.budget = budget
+        self.inlineBudget = min(inlineBudget, budget)
+        inlineReaders = InlineReaders(path: store.pool.path)
     }
 
+    /// How many reads ran on a reader thread because they ran past the inline budget or found no inline connection.
+    public var movedReads: Int { inlineReaders.moved.load(ordering: .relaxed) }
+
     /// Runs `body` on a reader, under the budget: SQLite's progress handler checks the deadline every few thousand
-    /// virtual-machine steps and interrupts the statement past it. No timer task per query: a point read stays one
-    /// hop to a reader connection and back. The request's write generation is read in the same snapshot.
+    /// virtual-machine steps and interrupts the statement past it. No timer task per query. The request's write
+    /// generation is read in the same snapshot.
+    ///
+    /// Most reads are index lookups that finish in microseconds, so they first run on the calling thread: handing
+    /// them to a reader thread and back (through GRDB's one serial queue for async reads) cost more than the query.
+    /// A read still running after `inlineBudget` is interrupted and run again on a reader thread under the full
+    /// budget, so a heavy query never holds one of the few cooperative threads for long. Reads are pure, so running
+    /// one twice changes nothing but the time it takes.
     public func timed<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let nanoseconds = UInt64(budget.components.seconds) * 1_000_000_000 + UInt64(budget.components.attoseconds / 1_000_000_000)
         let box = RequestGeneration.box
+        if let value = try inline(body, box: box) { return value }
+        inlineReaders.moved.add(1, ordering: .relaxed)
+        let nanoseconds = Self.nanoseconds(budget)
         do {
             return try await store.pool.read { db in
                 let value = try QueryDeadline.run(db, nanoseconds: nanoseconds) { try body(db) }
@@ -31,6 +48,24 @@ public struct MirrorReader: Sendable {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
             throw APIError.queryTimeout
         }
+    }
+
+    /// `body` on the calling thread under `inlineBudget`, or nil when it ran past it or no inline connection was free.
+    private func inline<T>(_ body: (Database) throws -> T, box: GenerationBox?) throws -> T? {
+        let nanoseconds = Self.nanoseconds(inlineBudget)
+        do {
+            return try inlineReaders.read { db in
+                let value = try QueryDeadline.run(db, nanoseconds: nanoseconds) { try body(db) }
+                if let box { box.store(try MirrorGeneration.current(db)) }
+                return value
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
+            return nil
+        }
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        UInt64(duration.components.seconds) * 1_000_000_000 + UInt64(duration.components.attoseconds / 1_000_000_000)
     }
 
     /// One page of a list, each row's values in the resource's column order, the cursor of the next, if any, and
@@ -51,8 +86,7 @@ public struct MirrorReader: Sendable {
         let sortIndex = columns.firstIndex(of: sort.column) ?? 0, idIndex = columns.firstIndex(of: "id") ?? 0
         return try await timed { db in
             try Self.requireParent(parent, db)
-            var rows = try Row.fetchAll(db.bound(sql.sql, sql.arguments))
-                .map { Array($0.databaseValues) }
+            var rows = try db.bound(sql.sql, sql.arguments).valueRows()
             let total = try count.map { try Int.fetchOne(db.bound($0.sql, $0.arguments)) ?? 0 }
             guard rows.count > limit else { return Page(rows: rows, next: nil, total: total) }
             rows.removeLast()
@@ -90,12 +124,13 @@ public struct MirrorReader: Sendable {
         let match = resource.matching(id: id)
         let sql = "SELECT \(ListPlan.columns(resource)) FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)"
         return try await timed { db in
-            try Row.fetchOne(db.bound(sql, match.arguments)).map { Array($0.databaseValues) }
+            try db.bound(sql, match.arguments).valueRows(limit: 1).first
         }
     }
 
     /// The write generation and when it last changed, for ETag and Last-Modified. A one-row read needs no budget.
     func generation() async throws -> MirrorGeneration {
-        try await store.pool.read { db in try MirrorGeneration.current(db) }
+        if let generation = try inlineReaders.read({ db in try MirrorGeneration.current(db) }) { return generation }
+        return try await store.pool.read { db in try MirrorGeneration.current(db) }
     }
 }

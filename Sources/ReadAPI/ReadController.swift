@@ -76,15 +76,15 @@ struct ReadController<Context: RequestContext>: Sendable {
     func conversationDetail(_ id: String) async throws -> [(String, JSON)] {
         let projection = Projection(resource: .parts, fields: nil)
         return try await reader.timed { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.bound("""
                 SELECT \(ListPlan.columns(.parts)) FROM conversation_parts t
                 WHERE t.conversation_id = ? ORDER BY t.created_at, t.id
-                """, arguments: [id])
+                """, [id.databaseValue]).valueRows()
             let contacts = try String.fetchAll(db, sql: "SELECT contact_id FROM conversation_contacts WHERE conversation_id = ? ORDER BY contact_id", arguments: [id])
             let tags = try String.fetchAll(db, sql: "SELECT tag_id FROM conversation_tags WHERE conversation_id = ? ORDER BY tag_id", arguments: [id])
             return [
                 ("contact_ids", .array(contacts.map(JSON.string))), ("tag_ids", .array(tags.map(JSON.string))),
-                ("conversation_parts", .array(rows.map { RowEncoder.object(Array($0.databaseValues), projection) })),
+                ("conversation_parts", .array(rows.map { RowEncoder.object($0, projection) })),
             ]
         }
     }
@@ -162,8 +162,13 @@ extension Request {
 extension Response {
     /// A JSON response.
     static func json(_ value: JSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        json(encoded: ByteBuffer(bytes: value.encoded()), status: status, headers: headers)
+    }
+
+    /// A JSON body already encoded.
+    static func json(encoded body: ByteBuffer, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.encoded())))
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: body))
     }
 }

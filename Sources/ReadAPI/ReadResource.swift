@@ -13,6 +13,9 @@ public struct ReadResource: Sendable {
     let scope: (sql: String, value: String)?
     /// The order of a list when `sort` is not given.
     public let defaultSort: SortKey
+    /// The select list of its columns over `t`, in the order rows are decoded (`Projection` indexes into it): built
+    /// once, not on every request.
+    let selectList: String
 
     init(_ name: String, _ singular: String, table: String, scope: (sql: String, value: String)? = nil,
          defaultSort: SortKey = SortKey(column: "id", descending: false)) {
@@ -21,6 +24,7 @@ public struct ReadResource: Sendable {
         self.table = Catalog.table(table)
         self.scope = scope
         self.defaultSort = defaultSort
+        selectList = self.table.columns.map { ListPlan.column($0.name) }.joined(separator: ", ")
     }
 
     /// Columns served in each item, in catalog order.

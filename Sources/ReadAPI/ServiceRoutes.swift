@@ -16,15 +16,16 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     /// The webhook inbox, whose counters `/sync` and `/metrics` report; nil when webhooks are off.
     let inbox: NotificationInbox?
 
-    /// The last `/counts` answer and the write generation it was computed at: dashboards poll it, and between two
-    /// sync writes it cannot change, so only the first poll after a write pays for the dozen GROUP BYs.
+    /// The last `/counts` answer, encoded, and the write generation it was computed at: dashboards poll it, and
+    /// between two sync writes it cannot change, so only the first poll after a write pays for the dozen GROUP BYs
+    /// and the encoding.
     let summaryCache = SummaryCache()
 
     /// 100 results is a page a person reads; search is for finding, the lists are for walking.
     static var maxSearchLimit: Int { 100 }
 
     func addRoutes(to router: Router<Context>) {
-        router.get("/counts") { _, _ in Response.json(try await summary()) }
+        router.get("/counts") { _, _ in Response.json(encoded: try await summary()) }
         router.get("/search") { request, _ in try await search(request) }
         router.get("/sync") { _, _ in
             Response.json(try await reader.syncStatus(now: Int(Date().timeIntervalSince1970), webhooks: inbox?.counters))
@@ -48,7 +49,7 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
         }
     }
 
-    func summary() async throws -> JSON {
+    func summary() async throws -> ByteBuffer {
         let current = try await reader.generation()
         let generation = current.generation
         if let cached = summaryCache.value(at: generation) {
@@ -56,7 +57,7 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
             return cached
         }
         // Read the generation again after the counts: if a write landed in between, the answer is not cached.
-        let counts = try await reader.summary()
+        let counts = ByteBuffer(bytes: try await reader.summary().encoded())
         if try await reader.generation().generation == generation { summaryCache.store(counts, at: generation) }
         return counts
     }
@@ -130,13 +131,13 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
 
 /// One cached `/counts` answer, keyed by the write generation it reflects.
 final class SummaryCache: Sendable {
-    private let entry = Mutex<(generation: Int, value: JSON)?>(nil)
+    private let entry = Mutex<(generation: Int, value: ByteBuffer)?>(nil)
 
-    func value(at generation: Int) -> JSON? {
+    func value(at generation: Int) -> ByteBuffer? {
         entry.withLock { $0?.generation == generation ? $0?.value : nil }
     }
 
-    func store(_ value: JSON, at generation: Int) {
+    func store(_ value: ByteBuffer, at generation: Int) {
         entry.withLock { $0 = (generation, value) }
     }
 }

@@ -103,6 +103,25 @@ import Testing
         let relaxed = MirrorReader(store: mirror.store, budget: .seconds(30))
         for _ in 0..<8 { #expect(try await relaxed.timed { db in try Int.fetchOne(db, sql: "SELECT 1") } == 1) }
     }
+
+    /// Reads first run on the calling thread; one past the inline budget moves to a reader thread. Many at once, more
+    /// than there are connections of either kind, must all answer: a read waiting on the calling thread for a
+    /// connection that only a cooperative thread can hand back would hang here.
+    @Test(.timeLimit(.minutes(1))) func readsPastTheInlineBudgetMoveToReaderThreadsAndAllAnswer() async throws {
+        let mirror = try await sharedMirror()
+        let moving = MirrorReader(store: mirror.store, budget: .seconds(30), inlineBudget: .zero)
+        let sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 200000) SELECT COUNT(*) FROM n"
+        let counts = try await withThrowingTaskGroup(of: Int?.self) { group in
+            for _ in 0..<32 { group.addTask { try await moving.timed { db in try Int.fetchOne(db, sql: sql) } } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(counts == Array(repeating: 200_000, count: 32))
+        #expect(moving.movedReads == 32)
+        // A short read stays on the calling thread.
+        let quick = MirrorReader(store: mirror.store, budget: .seconds(30))
+        #expect(try await quick.timed { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contacts WHERE id = 'x'") } == 0)
+        #expect(quick.movedReads == 0)
+    }
 }
 
 @Suite struct AuthTests {
