@@ -11,7 +11,8 @@
 #        GET /contacts?custom_attributes.KEY=V&limit=50                 JSON filter, the commonest string value
 #        GET /counts                                    dashboard aggregates
 #      and prints requests/s, p50, p99 and max latency, and socket errors and HTTP >= 400 responses, if any;
-#   4. prints the serve process's resident memory (VmRSS now, VmHWM peak) after the runs.
+#   4. prints the serve process's resident memory (VmRSS now, VmHWM peak) after the runs, split into its own memory
+#      (RssAnon) and mapped files (RssFile: the binary, and the mirror's pages that API reads map).
 # Targets (issue 4): p99 < 10 ms for point and join routes, < 50 ms for /counts; serve RSS < 150 MB.
 # Usage: scripts/bench-api.sh [BINARY]   (default .build/release/intercache; needs sqlite3, wrk, curl, python3)
 set -euo pipefail
@@ -128,7 +129,9 @@ for name in contacts users admin attr counts; do
 done
 
 echo "== serve memory after the runs"
-grep -E '^(VmRSS|VmHWM)' "/proc/$serve_pid/status" | awk '{printf "    %s %d MB\n", $1, $2 / 1024}'
+grep -E '^(VmRSS|VmHWM|RssAnon|RssFile)' "/proc/$serve_pid/status" | awk '{printf "    %s %d MB\n", $1, $2 / 1024}'
+echo "    (RssAnon is the process's own memory; RssFile counts the mapped pages of the binary and of the mirror, which"
+echo "     API reads map: they are the kernel's page cache, shared and reclaimable, charged the same when read by pread)"
 if grep -qiE 'error|fatal' "$work/serve.out.err"; then
   echo "    serve stderr ($(grep -ciE 'error|fatal' "$work/serve.out.err") lines naming errors; the scheduled sync against port 9 is expected to fail):"
   grep -iE 'error|fatal' "$work/serve.out.err" | grep -v 'sync pass failed' | cut -c1-200 | sort | uniq -c | sort -rn | head -5 | sed 's/^/     /' || true

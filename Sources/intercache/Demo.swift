@@ -22,7 +22,7 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var workspaceFlags: SimulatorFlags
 
     func run() async throws {
-        var logger = Logger(label: "intercache.demo")
+        var logger = LazyMetadataLogHandler.logger("intercache.demo")
         logger.logLevel = .warning
         let workspace = workspaceFlags.workspace()
         let token = workspace.options.token

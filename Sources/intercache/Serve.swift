@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = Logger(label: "intercache.serve")
+        let logger = LazyMetadataLogHandler.logger("intercache.serve")
         let (engine, options) = try flags.assemble(logger: logger, progress: SyncProgress(output: nil))
         let host = api.hostValue
         let app = ServeApplication(

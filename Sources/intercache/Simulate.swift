@@ -16,7 +16,7 @@ struct Simulate: AsyncParsableCommand {
     @OptionGroup var workspaceFlags: SimulatorFlags
 
     func run() async throws {
-        let logger = Logger(label: "intercache.simulator")
+        let logger = LazyMetadataLogHandler.logger("intercache.simulator")
         let started = ContinuousClock.now
         let workspace = workspaceFlags.workspace()
         let seededIn = ContinuousClock.now - started
