@@ -4,7 +4,8 @@
 #      sync, or takes an existing one from DB=path (served as is: the serve's failing scheduled sync may write
 #      its error into sync_state);
 #   2. starts `intercache serve` on it, its sync pointed at a closed port so it only answers reads;
-#   3. runs wrk (THREADS threads, CONNECTIONS connections, DURATION each, closed loop) against five routes:
+#   3. runs wrk (THREADS threads, CONNECTIONS connections, DURATION each after an untimed WARMUP run that fills the
+#      connections' page caches, closed loop) against five routes:
 #        GET /contacts/{id}                             point read, cycling over IDS random contact ids
 #        GET /users/{id}/conversations                  join, cycling over up to IDS users that have conversations
 #        GET /conversations?state=open&admin_assignee_id=X&limit=50     filtered list, the admin with most open
@@ -19,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-.build/release/intercache}
 CONTACTS=${CONTACTS:-100000} COMPANIES=${COMPANIES:-10000} CONVERSATIONS=${CONVERSATIONS:-50000}
-THREADS=${THREADS:-2} CONNECTIONS=${CONNECTIONS:-64} DURATION=${DURATION:-10s} IDS=${IDS:-1000}
+THREADS=${THREADS:-2} CONNECTIONS=${CONNECTIONS:-64} DURATION=${DURATION:-10s} IDS=${IDS:-1000} WARMUP=${WARMUP:-3s}
 for tool in sqlite3 wrk curl python3; do command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install -y sqlite3 wrk curl)" >&2; exit 1; }; done
 
 work=$(mktemp -d)
@@ -118,6 +119,7 @@ for name in contacts users admin attr counts; do
   label=$(head -1 "$paths"); [ "$(wc -l <"$paths")" -gt 1 ] && label="$(sed -E 's|/[^/]+(/conversations)?$|/{id}\1|' <<<"$label") ×$(wc -l <"$paths")"
   # One request first: its status and size, so a route answering 4xx/5xx is named before it is timed.
   check=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$url$(head -1 "$paths")")
+  [ "$WARMUP" = 0 ] || wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$work/paths.lua" "$url" -- "$paths" >/dev/null 2>&1
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$work/paths.lua" "$url" -- "$paths" 2>&1)
   grep -q '^RESULT' <<<"$out" || { echo "wrk failed on $label:" >&2; echo "$out" >&2; exit 1; }
   read -r _ rps p50 p99 max total connect readerr writeerr timeout status < <(grep '^RESULT' <<<"$out")
