@@ -128,9 +128,7 @@ extension Statement {
             }
         }
     }
-}
 
-extension Statement {
     /// The values of the rows the bound statement returns, at most `limit`, read straight from SQLite; the statement
     /// is reset after. GRDB's `Row` also copies each row into storage of its own and indexes its column names, which
     /// cost a point read of the API more than its query.

@@ -29,7 +29,7 @@ final class InlineReaders: Sendable {
             try db.cachedStatement(sql: "BEGIN DEFERRED").execute()
             defer {
                 // An interrupted statement may have ended the transaction already.
-                if !db.isInsideTransaction || (try? db.cachedStatement(sql: "COMMIT").execute()) == nil {
+                if db.isInsideTransaction, (try? db.cachedStatement(sql: "COMMIT").execute()) == nil {
                     try? db.execute(sql: "ROLLBACK")
                 }
             }

@@ -4,8 +4,8 @@ import IntercomAPI
 import MirrorStore
 import Synchronization
 
-/// The read side of the mirror: every query of the API goes through here, on the pool's readers (WAL snapshots,
-/// never waiting for the sync's writer), each under a time budget.
+/// The read side of the mirror: every query of the API goes through here, on WAL snapshots that never wait for the
+/// sync's writer, each under a time budget (see `timed` for which thread runs it).
 public struct MirrorReader: Sendable {
     public let store: MirrorDatabase
     /// About a second: past it a query is interrupted and answered with 503 `query_timeout`, so one heavy request
@@ -38,13 +38,9 @@ public struct MirrorReader: Sendable {
         let box = RequestGeneration.box
         if let value = try inline(body, box: box) { return value }
         inlineReaders.moved.add(1, ordering: .relaxed)
-        let nanoseconds = Self.nanoseconds(budget)
+        let budget = budget
         do {
-            return try await store.pool.read { db in
-                let value = try QueryDeadline.run(db, nanoseconds: nanoseconds) { try body(db) }
-                if let box { box.store(try MirrorGeneration.current(db)) }
-                return value
-            }
+            return try await store.pool.read { db in try Self.run(body, db, budget: budget, box: box) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
             throw APIError.queryTimeout
         }
@@ -52,20 +48,18 @@ public struct MirrorReader: Sendable {
 
     /// `body` on the calling thread under `inlineBudget`, or nil when it ran past it or no inline connection was free.
     private func inline<T>(_ body: (Database) throws -> T, box: GenerationBox?) throws -> T? {
-        let nanoseconds = Self.nanoseconds(inlineBudget)
         do {
-            return try inlineReaders.read { db in
-                let value = try QueryDeadline.run(db, nanoseconds: nanoseconds) { try body(db) }
-                if let box { box.store(try MirrorGeneration.current(db)) }
-                return value
-            }
+            return try inlineReaders.read { db in try Self.run(body, db, budget: inlineBudget, box: box) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
             return nil
         }
     }
 
-    private static func nanoseconds(_ duration: Duration) -> UInt64 {
-        UInt64(duration.components.seconds) * 1_000_000_000 + UInt64(duration.components.attoseconds / 1_000_000_000)
+    /// `body` under `budget`, leaving the snapshot's write generation in `box`.
+    private static func run<T>(_ body: (Database) throws -> T, _ db: Database, budget: Duration, box: GenerationBox?) throws -> T {
+        let value = try QueryDeadline.run(db, budget: budget) { try body(db) }
+        if let box { box.store(try MirrorGeneration.current(db)) }
+        return value
     }
 
     /// One page of a list, each row's values in the resource's column order, the cursor of the next, if any, and

@@ -10,7 +10,8 @@ enum QueryDeadline {
     /// Virtual-machine steps between checks: frequent enough to stop within a millisecond, rare enough to cost nothing.
     static let checkEvery: Int32 = 4_000
 
-    static func run<T>(_ db: Database, nanoseconds: UInt64, _ body: () throws -> T) throws -> T {
+    static func run<T>(_ db: Database, budget: Duration, _ body: () throws -> T) throws -> T {
+        let nanoseconds = UInt64(budget.components.seconds) * 1_000_000_000 + UInt64(budget.components.attoseconds / 1_000_000_000)
         let deadline = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
         deadline.initialize(to: DispatchTime.now().uptimeNanoseconds &+ nanoseconds)
         sqlite3_progress_handler(db.sqliteConnection, checkEvery, { context in

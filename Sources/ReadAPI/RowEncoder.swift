@@ -53,7 +53,7 @@ struct Projection: Sendable {
     init(resource: ReadResource, fields: [ColumnSpec]?) {
         let all = resource.fields
         guard let fields else {
-            selected = Array(all.enumerated().map { ($0.offset, $0.element) })
+            selected = all.enumerated().map { ($0.offset, $0.element) }
             return
         }
         selected = fields.compactMap { field in all.firstIndex { $0.name == field.name }.map { ($0, all[$0]) } }
