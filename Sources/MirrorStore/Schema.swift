@@ -56,17 +56,62 @@ public enum Schema {
         registerReadAPIMigration(&migrator)
         registerWebhookMigration(&migrator)
         registerBatchedSearchMigration(&migrator)
+        registerRowIDMigration(&migrator)
         return migrator
     }
 
-    static func createTable(_ table: TableSpec) -> String {
+    static func createTable(_ table: TableSpec) -> String { createTableOnly(table) + createIndexes(table) }
+
+    /// The table alone, under `name` (default the catalog's). Tables that keep `raw` are rowid tables keyed by a unique
+    /// `id`: their rows run to kilobytes, and a WITHOUT ROWID table keeps whole rows in its interior pages too, so a
+    /// 100k-contact table was 8 levels deep with about 4 keys per interior page, and a point read cost 13 page reads
+    /// (2 to 3 as a rowid table). Link tables, whose rows are a few ids, stay WITHOUT ROWID: one b-tree, no rowid index.
+    static func createTableOnly(_ table: TableSpec, named name: String? = nil, withoutRowID: Bool? = nil) -> String {
         var lines = table.columns.map { "\(quoted($0.name)) \($0.kind.sqlType)" }
         if table.keepsRaw {
             lines.append("raw TEXT NOT NULL")
             lines.append("\(sweepColumn) INTEGER NOT NULL DEFAULT 0")
         }
         lines.append("PRIMARY KEY (\(table.primaryKey.map(quoted).joined(separator: ", ")))")
-        return "CREATE TABLE \(quoted(table.name)) (\n  \(lines.joined(separator: ",\n  "))\n) WITHOUT ROWID;\n" + createIndexes(table)
+        let suffix = (withoutRowID ?? !table.keepsRaw) ? " WITHOUT ROWID" : ""
+        return "CREATE TABLE \(quoted(name ?? table.name)) (\n  \(lines.joined(separator: ",\n  "))\n)\(suffix);\n"
+    }
+
+    /// Mirrors made before resource tables became rowid tables get theirs rebuilt once, rows, indexes and triggers kept.
+    static func registerRowIDMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v5-rowid-resource-tables") { db in
+            let tables = try Catalog.tables.filter { try $0.keepsRaw && isWithoutRowID($0.name, db) }
+            try rebuild(tables, withoutRowID: false, db)
+        }
+    }
+
+    /// Whether `name` is stored WITHOUT ROWID.
+    public static func isWithoutRowID(_ name: String, _ db: Database) throws -> Bool {
+        let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [name])
+        return sql?.uppercased().hasSuffix("WITHOUT ROWID") ?? false
+    }
+
+    /// Rebuilds `tables` from the catalog, as rowid or WITHOUT ROWID tables, keeping their rows (the columns the old and
+    /// new tables share), their indexes, and every trigger and view. Triggers and views leave first and come back last:
+    /// SQLite checks all of them when a table is renamed, and they may name a table that is being rebuilt.
+    /// Public so tests can turn a new mirror into one made before a layout change.
+    public static func rebuild(_ tables: [TableSpec], withoutRowID: Bool, _ db: Database) throws {
+        guard !tables.isEmpty else { return }
+        let dependents = try Row.fetchAll(db, sql: "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('trigger', 'view') ORDER BY rowid")
+        for row in dependents { try db.execute(sql: "DROP \(row["type"] == "view" ? "VIEW" : "TRIGGER") \(quoted(row["name"]))") }
+        for table in tables {
+            let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                                               arguments: [table.name])
+            let old = Set(try db.columns(in: table.name).map(\.name))
+            let shared = (table.columnNames + (table.keepsRaw ? [sweepColumn] : [])).filter(old.contains).map(quoted).joined(separator: ", ")
+            let building = "\(table.name)_rebuild"
+            try db.execute(sql: createTableOnly(table, named: building, withoutRowID: withoutRowID))
+            try db.execute(sql: "INSERT INTO \(quoted(building)) (\(shared)) SELECT \(shared) FROM \(quoted(table.name))")
+            try db.execute(sql: "DROP TABLE \(quoted(table.name))")
+            try db.execute(sql: "ALTER TABLE \(quoted(building)) RENAME TO \(quoted(table.name))")
+            for index in indexes { try db.execute(sql: index) }
+        }
+        for row in dependents { try db.execute(sql: row["sql"]) }
     }
 
     /// The table's indexes: the catalog's, and one on each owner column of a child table. `IF NOT EXISTS`, so opening an
