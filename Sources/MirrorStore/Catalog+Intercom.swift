@@ -34,7 +34,7 @@ public enum Catalog {
             ChildSpec("contact_companies", from: ["companies", "data"], owner: "contact_id", hasMore: ["companies", "has_more"],
                       fullList: ("/contacts/{id}/companies", "data")),
             ChildSpec("contact_social_profiles", from: ["social_profiles", "data"], owner: "contact_id"),
-        ], indexes: [["role"], ["email"], ["updated_at"], ["external_id"]], columns: [
+        ], indexes: [["role"], ["email"], ["updated_at"], ["external_id"], ["id", "custom_attributes"]], columns: [
             col("id", .id), col("type", .text), col("workspace_id", .text), col("external_id", .text), col("role", .text),
             col("email", .text), col("email_domain", .text), col("phone", .text), col("name", .text), col("owner_id", .id),
             col("has_hard_bounced", .boolean), col("marked_email_as_spam", .boolean), col("unsubscribed_from_emails", .boolean),
@@ -76,7 +76,7 @@ public enum Catalog {
         TableSpec("companies", children: [
             ChildSpec("company_tags", from: ["tags", "tags"], owner: "company_id"),
             ChildSpec("company_segments", from: ["segments", "segments"], owner: "company_id"),
-        ], indexes: [["company_id"], ["updated_at"]], columns: [
+        ], indexes: [["company_id"], ["updated_at"], ["id", "custom_attributes"]], columns: [
             col("id", .id), col("type", .text), col("company_id", .text), col("app_id", .text), col("name", .text),
             col("remote_created_at", .timestamp), col("created_at", .timestamp), col("updated_at", .timestamp),
             col("last_request_at", .timestamp), col("monthly_spend", .real), col("session_count", .integer),
@@ -99,7 +99,7 @@ public enum Catalog {
         // State first, then assignee: the dashboard's open-per-admin and open-per-team counts read the index alone;
         // assignee first, then state: an admin's conversations in one state.
         ], indexes: [["state", "admin_assignee_id"], ["state", "team_assignee_id"], ["admin_assignee_id", "state"],
-                     ["team_assignee_id", "state"], ["updated_at"]], columns: [
+                     ["team_assignee_id", "state"], ["updated_at"], ["id", "custom_attributes"]], columns: [
             col("id", .id), col("type", .text), col("title", .text), col("created_at", .timestamp),
             col("updated_at", .timestamp), col("waiting_since", .timestamp), col("snoozed_until", .timestamp),
             col("state", .text), col("open", .boolean), col("read", .boolean), col("priority", .text),

@@ -91,7 +91,9 @@ public struct TableSpec: Sendable {
     /// Resource tables keep the item's JSON as received in `raw`; link tables do not need to.
     public let keepsRaw: Bool
     public let children: [ChildSpec]
-    /// Extra indexes, each a list of columns.
+    /// Extra indexes, each a list of columns. On a table that keeps `raw`, each ends with `id` (see `Schema.createIndexes`).
+    /// `["id", "custom_attributes"]` serves `custom_attributes.KEY=` filters: rows run to kilobytes, so scanning this
+    /// narrow index in id order and reading only the matching rows is about twice as fast as scanning the table.
     public let indexes: [[String]]
 
     public init(_ name: String, key: [String] = ["id"], raw: Bool = true, children: [ChildSpec] = [],

@@ -60,7 +60,8 @@ public enum Schema {
         return migrator
     }
 
-    static func createTable(_ table: TableSpec) -> String { createTableOnly(table) + createIndexes(table) }
+    /// The table with its indexes, as the catalog describes it today.
+    public static func createTable(_ table: TableSpec) -> String { createTableOnly(table) + createIndexes(table) }
 
     /// The table alone, under `name` (default the catalog's). Tables that keep `raw` are rowid tables keyed by a unique
     /// `id`: their rows run to kilobytes, and a WITHOUT ROWID table keeps whole rows in its interior pages too, so a
@@ -92,16 +93,14 @@ public enum Schema {
     }
 
     /// Rebuilds `tables` from the catalog, as rowid or WITHOUT ROWID tables, keeping their rows (the columns the old and
-    /// new tables share), their indexes, and every trigger and view. Triggers and views leave first and come back last:
-    /// SQLite checks all of them when a table is renamed, and they may name a table that is being rebuilt.
+    /// new tables share) and every trigger and view; their indexes are the catalog's. Triggers and views leave first and
+    /// come back last: SQLite checks all of them when a table is renamed, and they may name a table being rebuilt.
     /// Public so tests can turn a new mirror into one made before a layout change.
     public static func rebuild(_ tables: [TableSpec], withoutRowID: Bool, _ db: Database) throws {
         guard !tables.isEmpty else { return }
         let dependents = try Row.fetchAll(db, sql: "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('trigger', 'view') ORDER BY rowid")
         for row in dependents { try db.execute(sql: "DROP \(row["type"] == "view" ? "VIEW" : "TRIGGER") \(quoted(row["name"]))") }
         for table in tables {
-            let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-                                               arguments: [table.name])
             let old = Set(try db.columns(in: table.name).map(\.name))
             let shared = (table.columnNames + (table.keepsRaw ? [sweepColumn] : [])).filter(old.contains).map(quoted).joined(separator: ", ")
             let building = "\(table.name)_rebuild"
@@ -109,7 +108,7 @@ public enum Schema {
             try db.execute(sql: "INSERT INTO \(quoted(building)) (\(shared)) SELECT \(shared) FROM \(quoted(table.name))")
             try db.execute(sql: "DROP TABLE \(quoted(table.name))")
             try db.execute(sql: "ALTER TABLE \(quoted(building)) RENAME TO \(quoted(table.name))")
-            for index in indexes { try db.execute(sql: index) }
+            try db.execute(sql: createIndexes(table))
         }
         for row in dependents { try db.execute(sql: row["sql"]) }
     }
@@ -125,8 +124,12 @@ public enum Schema {
         // made before this lose theirs.
         let covered = Set(table.indexes.compactMap(\.first))
         for owner in owners where covered.contains(owner) { sql += "DROP INDEX IF EXISTS \(name([owner]));\n" }
-        for columns in table.indexes + owners.filter({ !covered.contains($0) }).map({ [$0] }) {
-            sql += "CREATE INDEX IF NOT EXISTS \(name(columns)) ON \(quoted(table.name))(\(columns.map(quoted).joined(separator: ", ")));\n"
+        for named in table.indexes + owners.filter({ !covered.contains($0) }).map({ [$0] }) {
+            // A WITHOUT ROWID table's index ends with the primary key; a rowid table's ends with the rowid unless told
+            // otherwise. Ending it with `id` keeps `WHERE state = ? AND admin_assignee_id = ? ORDER BY id LIMIT 50` a
+            // walk of 50 index entries instead of a sort of every match.
+            let columns = table.keepsRaw && !named.contains("id") ? named + ["id"] : named
+            sql += "CREATE INDEX IF NOT EXISTS \(name(named)) ON \(quoted(table.name))(\(columns.map(quoted).joined(separator: ", ")));\n"
         }
         return sql
     }

@@ -95,4 +95,26 @@ import Testing
         let count = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM contacts WHERE id = 'c1'") }
         #expect(count == 1)
     }
+
+    /// The list shapes of the read API stay index walks on rowid tables: no sort of every match before `LIMIT`.
+    @Test func filteredListsOrderedByIdWalkAnIndexWithoutSorting() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            for table in Catalog.tables { try db.execute(sql: Schema.createTable(table)) }
+        }
+        func plan(_ sql: String) throws -> String {
+            try queue.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "; ") }
+        }
+        for sql in [
+            "SELECT t.* FROM conversations t WHERE t.state = 'open' AND t.admin_assignee_id = '7' ORDER BY t.id LIMIT 51",
+            "SELECT t.* FROM conversations t WHERE t.team_assignee_id = '7' AND t.state = 'open' AND t.id < 'x' ORDER BY t.id DESC LIMIT 51",
+            "SELECT t.* FROM conversation_parts t WHERE t.conversation_id = 'c' ORDER BY t.created_at, t.id",
+            "SELECT t.* FROM contacts t WHERE t.role = 'user' ORDER BY t.id LIMIT 51",
+        ] {
+            let detail = try plan(sql)
+            #expect(!detail.contains("TEMP B-TREE"), "\(sql): \(detail)")
+        }
+        let custom = try plan("SELECT t.* FROM contacts t WHERE json_extract(t.custom_attributes, '$.plan') = 'pro' ORDER BY t.id LIMIT 51")
+        #expect(custom.contains("contacts_id_custom_attributes"), "a custom-attribute filter scans the narrow index: \(custom)")
+    }
 }
