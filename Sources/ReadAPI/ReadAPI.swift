@@ -11,7 +11,7 @@ public enum ReadAPI {
                                    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> Router<BasicRequestContext> {
         let reader = MirrorReader(store: store, budget: configuration.queryBudget)
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: APIMiddleware(apiKeys: configuration.apiKeys, webhooksEnabled: configuration.webhooks != nil))
         router.add(middleware: ConditionalGetMiddleware(reader: reader))
         ReadController(reader: reader).addRoutes(to: router)

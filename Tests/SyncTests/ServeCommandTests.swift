@@ -56,6 +56,19 @@ import Testing
         var request = HTTPClientRequest(url: base + "/contacts")
         request.headers.add(name: "Authorization", value: "Bearer secret-key")
         #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code == 200)
+        // Request metrics count buffered and streamed answers alike (a CSV body is timed to its last byte).
+        request.url = base + "/contacts?format=csv"
+        let csv = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        #expect(csv.status.code == 200)
+        _ = try await csv.body.collect(upTo: 1 << 20)
+        request.url = base + "/metrics"
+        let scrape = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let metrics = String(buffer: try await scrape.body.collect(upTo: 1 << 20))
+        let contacts = #"{http_route="/contacts",http_request_method="GET",http_response_status_code="#
+        #expect(metrics.contains(#"hb_requests\#(contacts)"200"} 2"#), "\(metrics)")
+        #expect(metrics.contains(#"hb_requests\#(contacts)"401"} 1"#))
+        #expect(metrics.contains(#"http_server_request_duration_count\#(contacts)"200"} 2"#))
+        #expect(metrics.contains(#"http_server_active_requests{http_request_method="GET"} 1"#), "only the scrape itself is active")
         // No INTERCOM_CLIENT_SECRET: the webhook route is off, and the log said so at startup.
         var webhook = HTTPClientRequest(url: base + "/webhooks/intercom")
         webhook.method = .POST
