@@ -6,7 +6,7 @@ import MirrorStore
 extension MirrorReader {
     /// `/counts`: the dashboard summary, in one read snapshot so its numbers agree with each other.
     func summary() async throws -> JSON {
-        try await timed { db in
+        try await timed(budget: statusBudget) { db in
             func scalar(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
             /// Counts keyed by the first column; NULL keys (unassigned) are spelled `unassigned`.
             func keyed(_ sql: String) throws -> JSON {
@@ -73,7 +73,7 @@ extension MirrorReader {
     /// webhook counters. `lag_seconds` is now minus the newest change the mirror has applied (the newest `updated_at`
     /// it holds); for objects without `updated_at` (admins, teams, ...) it is the time since the last successful pass.
     func syncStatus(now: Int, webhooks: NotificationInbox.Counters? = nil) async throws -> JSON {
-        try await timed { db in
+        try await timed(budget: statusBudget) { db in
             let tables = Set(Catalog.tables.map(\.name))
             let states = try Row.fetchAll(db, sql: "SELECT * FROM sync_state ORDER BY resource")
             let resources: [JSON] = try states.map { state in

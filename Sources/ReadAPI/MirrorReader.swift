@@ -11,13 +11,19 @@ public struct MirrorReader: Sendable {
     /// About a second: past it a query is interrupted and answered with 503 `query_timeout`, so one heavy request
     /// cannot hold a reader connection and a client's socket indefinitely.
     public let budget: Duration
+    /// The budget of the fixed-shape aggregates behind `/counts`, `/sync` and `/metrics`. They count whole tables, so
+    /// they grow with the mirror and no request can narrow them: under the request budget, the first `/sync` after a
+    /// restart of a 100k-contact mirror (cold page cache) answered 503.
+    public let statusBudget: Duration
     /// How long a read may run on the calling thread before it moves to a reader thread (see `timed`).
     let inlineBudget: Duration
     let inlineReaders: InlineReaders
 
-    public init(store: MirrorDatabase, budget: Duration = .seconds(1), inlineBudget: Duration = .milliseconds(3)) {
+    public init(store: MirrorDatabase, budget: Duration = .seconds(1), statusBudget: Duration = .seconds(30),
+                inlineBudget: Duration = .milliseconds(3)) {
         self.store = store
         self.budget = budget
+        self.statusBudget = max(statusBudget, budget)
         self.inlineBudget = min(inlineBudget, budget)
         inlineReaders = InlineReaders(path: store.pool.path)
     }
@@ -34,11 +40,12 @@ public struct MirrorReader: Sendable {
     /// A read still running after `inlineBudget` is interrupted and run again on a reader thread under the full
     /// budget, so a heavy query never holds one of the few cooperative threads for long. Reads are pure, so running
     /// one twice changes nothing but the time it takes.
-    public func timed<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// `budget` replaces the request budget (the status aggregates pass `statusBudget`).
+    public func timed<T: Sendable>(budget: Duration? = nil, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let box = RequestGeneration.box
         if let value = try inline(body, box: box) { return value }
         inlineReaders.moved.add(1, ordering: .relaxed)
-        let budget = budget
+        let budget = budget ?? self.budget
         do {
             return try await store.pool.read { db in try Self.run(body, db, budget: budget, box: box) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {

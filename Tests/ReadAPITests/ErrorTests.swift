@@ -104,6 +104,15 @@ import Testing
         for _ in 0..<8 { #expect(try await relaxed.timed { db in try Int.fetchOne(db, sql: "SELECT 1") } == 1) }
     }
 
+    /// `/counts` and `/sync` count whole tables: they run under the status budget, not the request budget.
+    @Test func statusAggregatesRunUnderTheLongerStatusBudget() async throws {
+        let mirror = try await sharedMirror()
+        let reader = MirrorReader(store: mirror.store, budget: .milliseconds(50), statusBudget: .seconds(60))
+        let sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000) SELECT COUNT(*) FROM n"
+        await #expect(throws: APIError.queryTimeout) { _ = try await reader.timed { db in try Int.fetchOne(db, sql: sql) } }
+        #expect(try await reader.timed(budget: reader.statusBudget) { db in try Int.fetchOne(db, sql: sql) } == 3_000_000)
+    }
+
     /// Reads first run on the calling thread; one past the inline budget moves to a reader thread. Many at once, more
     /// than there are connections of either kind, must all answer: a read waiting on the calling thread for a
     /// connection that only a cooperative thread can hand back would hang here.
