@@ -16,7 +16,7 @@ public final class IntercomClient: Sendable {
     static let maxBodyBytes = 64 * 1024 * 1024
 
     /// The process's HTTP client for Intercom. `HTTPClient.shared` keeps 8 connections per host, which capped a sync
-    /// at 8 calls in flight whatever `--concurrency` said; the sync's concurrency (16 by default) needs as many.
+    /// at 8 calls in flight whatever `--concurrency` said; the sync's concurrency (32 by default, per fan-out) needs as many.
     /// Static, so it lives as long as the process and never needs a shutdown.
     public static let pooledHTTPClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()

@@ -6,8 +6,11 @@ public struct SyncOptions: Sendable {
     public var resources: [SyncResource] = SyncResource.allCases
     /// Force a full sweep (complete id lists, deletion by absence) instead of incremental passes.
     public var full = false
-    /// Conversation and sub-list fetches in flight at once; the shared pacer still caps the rate.
-    public var concurrency = 16
+    /// Conversation and sub-list fetches in flight at once, per fan-out (a contact page's enrichment and its event
+    /// summaries each have this many); the shared pacer still caps the rate. 32 rather than 16: a full 100k-contact
+    /// sync against the simulator took 53.7 s instead of 58.9 s, and against Intercom (about 200 ms a call) 16 in flight
+    /// cannot reach the 130 calls/s that 80% of a 10,000-a-minute limit allows.
+    public var concurrency = 32
     /// 150 is Intercom's `per_page` maximum for lists and search: bigger pages spend fewer rate-limited calls.
     public var perPage = 150
     /// Seconds a change may take to show up in Intercom's search index; incremental windows overlap by this much.

@@ -18,7 +18,7 @@ struct SyncFlags: ParsableArguments {
     @Option(help: "Share of Intercom's rate limit to spend, in (0, 1]; the rest stays for the workspace's other apps.")
     var rateLimitShare = 0.8
     @Option(help: "Conversation and sub-list fetches in flight at once.")
-    var concurrency = 16
+    var concurrency = 32
 
     static let environment = ProcessInfo.processInfo.environment
 

@@ -29,7 +29,7 @@ import Testing
 }
 
 @Suite struct ConcurrencyTests {
-    /// `--concurrency 16` must mean 16 calls in flight: the shared HTTP client's pool of 8 connections per host once
+    /// `--concurrency N` must mean N calls in flight: the shared HTTP client's pool of 8 connections per host once
     /// queued the rest silently, halving a sync's speed against a slow API.
     @Test func conversationFetchesKeepTheConfiguredCallsInFlight() async throws {
         var options = rigOptions(seed: 45)
