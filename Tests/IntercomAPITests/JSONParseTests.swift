@@ -39,6 +39,36 @@ import Testing
         #expect(JSON.string("no escapes at all").text == #""no escapes at all""#)
     }
 
+    /// Strings are scanned eight bytes at a time: a character needing an escape at any offset of a word, next to
+    /// the bytes just above and below the ones that need escaping, is escaped exactly as one byte at a time would.
+    @Test func escapesLandWhereverTheyFallInAWord() throws {
+        func reference(_ s: String) -> String {
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case let c where c.value < 0x20: out += (c.value < 0x10 ? "\\u000" : "\\u00") + String(c.value, radix: 16)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        let specials = ["\"", "\\", "\n", "\u{01}", "\u{1F}"], neighbours = [" ", "!", "#", "[", "]", "\u{7F}", "é", "😀"]
+        for length in 0...20 {
+            for special in specials + neighbours {
+                for offset in 0...length {
+                    let s = String(repeating: "a", count: offset) + special + String(repeating: "b", count: length - offset)
+                    #expect(JSON.string(s).text == reference(s), "\(length) \(offset)")
+                    #expect(try JSON.parse(JSON.string(s).text) == .string(s))
+                }
+            }
+        }
+    }
+
     @Test func malformedTextIsRefusedWithItsOffset() {
         for text in [#""unterminated"#, #""escape at end\"#, "-", "--1", "[1,]", "{\"a\" 1}", "nul", "{} x", "[1 2]", ""] {
             #expect(throws: JSONParseError.self, "\(text)") { try JSON.parse(text) }
