@@ -109,10 +109,12 @@ public struct MirrorGeneration: Sendable, Equatable {
     public let generation: Int
     public let changedAt: Int
 
-    /// The generation as `db`'s snapshot sees it.
+    /// The generation as `db`'s snapshot sees it. Read with `valueRows`: every API read asks for it, and GRDB's `Row`
+    /// (a copied row and a column-name lookup) was 1.7% of a join read's CPU.
     public static func current(_ db: Database) throws -> MirrorGeneration {
-        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT generation, changed_at FROM mirror_generation"))
-        return MirrorGeneration(generation: row?["generation"] ?? 0, changedAt: row?["changed_at"] ?? 0)
+        let row = try db.cachedStatement(sql: "SELECT generation, changed_at FROM mirror_generation").valueRows(limit: 1).first
+        return MirrorGeneration(generation: row.flatMap { Int.fromDatabaseValue($0[0]) } ?? 0,
+                                changedAt: row.flatMap { Int.fromDatabaseValue($0[1]) } ?? 0)
     }
 }
 

@@ -4,6 +4,7 @@ import Hummingbird
 import IntercomAPI
 import Logging
 import MirrorStore
+import Synchronization
 
 /// The request id, API-key check and error rendering of every route: whatever a handler throws leaves as the
 /// JSON error envelope, and nothing of Hummingbird's default error body or of an internal error leaks.
@@ -79,9 +80,21 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    /// 16 hex digits from one random draw (a draw per digit cost a system call each).
-    static func newRequestID() -> String {
-        let hex = String(UInt64.random(in: .min ... .max), radix: 16)
+    static func newRequestID() -> String { RequestID.next() }
+}
+
+/// 16 hex digits, unique within the process and distinct across restarts: a counter from a random start, mixed by
+/// splitmix64 (a bijection, so no two requests share an id). A random draw per request cost a `getrandom` call.
+enum RequestID {
+    private static let start = UInt64.random(in: .min ... .max)
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        var z = start &+ counter.wrappingAdd(1, ordering: .relaxed).oldValue &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let hex = String(z, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -88,6 +88,19 @@ import Testing
         }
     }
 
+    @Test func requestIDsAreSixteenHexDigitsAndNeverRepeat() async throws {
+        let mirror = try await sharedMirror()
+        try await mirror.withAPI { client in
+            var seen: Set<String> = []
+            for _ in 0..<300 {
+                let id = try #require(try await client.getJSON("/admins").headers[.init("X-Request-Id")!])
+                #expect(id.count == 16 && id.allSatisfy(\.isHexDigit), "\(id)")
+                seen.insert(id)
+            }
+            #expect(seen.count == 300)
+        }
+    }
+
     @Test func aQueryPastItsBudgetIsInterruptedAndAnswers503() async throws {
         let mirror = try await sharedMirror()
         let reader = MirrorReader(store: mirror.store, budget: .milliseconds(200))
