@@ -102,7 +102,7 @@ public struct MirrorReader: Sendable {
         guard let (resource, id) = parent else { return }
         let match = resource.matching(id: id)
         let sql = "SELECT 1 FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)"
-        guard try Bool.fetchOne(db.bound(sql, match.arguments)) == true else {
+        guard try !db.bound(sql, match.arguments).valueRows(limit: 1).isEmpty else {
             throw APIError.notFound(resource.singular, id)
         }
     }
