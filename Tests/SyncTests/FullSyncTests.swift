@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func aRejectedTokenStopsTheSyncWithAClearError() async throws {
-        try await withRig(token: "a-revoked-token") { rig in
+        _ = try await withRig(token: "a-revoked-token") { rig in
             await #expect(throws: IntercomError.unauthorized(message: "Access Token Invalid")) {
                 try await rig.sync()
             }
