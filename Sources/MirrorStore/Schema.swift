@@ -63,10 +63,10 @@ public enum Schema {
     /// The table with its indexes, as the catalog describes it today.
     public static func createTable(_ table: TableSpec) -> String { createTableOnly(table) + createIndexes(table) }
 
-    /// The table alone, under `name` (default the catalog's). Tables that keep `raw` are rowid tables keyed by a unique
-    /// `id`: their rows run to kilobytes, and a WITHOUT ROWID table keeps whole rows in its interior pages too, so a
-    /// 100k-contact table was 8 levels deep with about 4 keys per interior page, and a point read cost 13 page reads
-    /// (2 to 3 as a rowid table). Link tables, whose rows are a few ids, stay WITHOUT ROWID: one b-tree, no rowid index.
+    /// The table alone, without indexes, named `name` or the catalog's name. Tables that keep `raw` are rowid tables
+    /// keyed by a unique `id`: their rows run to kilobytes, and a WITHOUT ROWID table keeps whole rows in its interior
+    /// pages too, so a 100k-contact table was 8 levels deep with about 4 keys per interior page, and a point read cost
+    /// 13 page reads (2 to 3 as a rowid table). Link tables, whose rows are a few ids, stay WITHOUT ROWID: one b-tree, no rowid index.
     static func createTableOnly(_ table: TableSpec, named name: String? = nil, withoutRowID: Bool? = nil) -> String {
         var lines = table.columns.map { "\(quoted($0.name)) \($0.kind.sqlType)" }
         if table.keepsRaw {
@@ -78,7 +78,7 @@ public enum Schema {
         return "CREATE TABLE \(quoted(name ?? table.name)) (\n  \(lines.joined(separator: ",\n  "))\n)\(suffix);\n"
     }
 
-    /// Mirrors made before resource tables became rowid tables get theirs rebuilt once, rows, indexes and triggers kept.
+    /// Mirrors made before resource tables became rowid tables get them rebuilt once, with their rows, triggers and views.
     static func registerRowIDMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v5-rowid-resource-tables") { db in
             let tables = try Catalog.tables.filter { try $0.keepsRaw && isWithoutRowID($0.name, db) }
