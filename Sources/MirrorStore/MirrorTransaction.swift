@@ -104,7 +104,7 @@ public struct MirrorTransaction {
     static let insertStatements = Dictionary(uniqueKeysWithValues: Catalog.tables.map { ($0.name, makeInsertSQL($0)) })
 
     static func makeInsertSQL(_ table: TableSpec) -> String {
-        let names = table.columnNames + (table.keepsRaw ? [Schema.sweepColumn] : [])
+        let names = Schema.storedColumnNames(table)
         let placeholders = Array(repeating: "?", count: names.count).joined(separator: ",")
         return "INSERT OR REPLACE INTO \(Schema.quoted(table.name)) (\(names.map(Schema.quoted).joined(separator: ","))) VALUES (\(placeholders))"
     }

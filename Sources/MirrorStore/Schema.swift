@@ -6,6 +6,9 @@ public enum Schema {
     /// Hidden column on resource tables: the full-sweep generation that last saw the row.
     static let sweepColumn = "_sweep"
 
+    /// Every stored column of `table` in storage order: the catalog's, `raw`, and the sweep stamp of resource tables.
+    static func storedColumnNames(_ table: TableSpec) -> [String] { table.columnNames + (table.keepsRaw ? [sweepColumn] : []) }
+
     /// Named, append-only migrations.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -102,7 +105,7 @@ public enum Schema {
         for row in dependents { try db.execute(sql: "DROP \(row["type"] == "view" ? "VIEW" : "TRIGGER") \(quoted(row["name"]))") }
         for table in tables {
             let old = Set(try db.columns(in: table.name).map(\.name))
-            let shared = (table.columnNames + (table.keepsRaw ? [sweepColumn] : [])).filter(old.contains).map(quoted).joined(separator: ", ")
+            let shared = storedColumnNames(table).filter(old.contains).map(quoted).joined(separator: ", ")
             let building = "\(table.name)_rebuild"
             try db.execute(sql: createTableOnly(table, named: building, withoutRowID: withoutRowID))
             try db.execute(sql: "INSERT INTO \(quoted(building)) (\(shared)) SELECT \(shared) FROM \(quoted(table.name))")

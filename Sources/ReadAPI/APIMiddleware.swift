@@ -21,7 +21,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let requestID = Self.newRequestID()
+        let requestID = RequestID.next()
         var response: Response
         // The webhook route is authenticated by Intercom's signature, not by API keys (Intercom cannot send one).
         let webhook = request.uri.path == WebhookRoutes<Context>.path
@@ -79,8 +79,6 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         default: return .internalError
         }
     }
-
-    static func newRequestID() -> String { RequestID.next() }
 }
 
 /// 16 hex digits, unique within the process and distinct across restarts: a counter from a random start, mixed by

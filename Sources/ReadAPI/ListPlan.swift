@@ -26,9 +26,6 @@ struct ListPlan {
 
     static func column(_ name: String) -> String { "t.\(Schema.quotedName(name))" }
 
-    /// The select list of a resource's columns, in the order rows are decoded (`Projection` indexes into it).
-    static func columns(_ resource: ReadResource) -> String { resource.selectList }
-
     static func expression(_ target: FilterTarget) -> SQLFragment {
         switch target {
         case let .column(name, _): SQLFragment(column(name))
@@ -94,7 +91,7 @@ struct ListPlan {
     /// One page: `limit + 1` rows, so the caller knows whether another page follows.
     func page(after cursor: Cursor?, limit: Int) -> SQLFragment {
         let conditions = Self.and([self.conditions] + (cursor.map { [Self.after($0)] } ?? []))
-        return SQLFragment("SELECT \(Self.columns(resource)) FROM \(table) t WHERE \(conditions.sql) ORDER BY \(orderBy) LIMIT ?",
+        return SQLFragment("SELECT \(resource.selectList) FROM \(table) t WHERE \(conditions.sql) ORDER BY \(orderBy) LIMIT ?",
                            conditions.arguments + [(limit + 1).databaseValue])
     }
 

@@ -123,7 +123,7 @@ public struct MirrorReader: Sendable {
     /// One item's values in the resource's column order.
     func item(_ resource: ReadResource, id: String) async throws -> [DatabaseValue]? {
         let match = resource.matching(id: id)
-        let sql = "SELECT \(ListPlan.columns(resource)) FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)"
+        let sql = "SELECT \(resource.selectList) FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)"
         return try await timed { db in
             try db.bound(sql, match.arguments).valueRows(limit: 1).first
         }

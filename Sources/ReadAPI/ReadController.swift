@@ -77,7 +77,7 @@ struct ReadController<Context: RequestContext>: Sendable {
         let projection = Projection(resource: .parts, fields: nil)
         return try await reader.timed { db in
             let rows = try db.bound("""
-                SELECT \(ListPlan.columns(.parts)) FROM conversation_parts t
+                SELECT \(ReadResource.parts.selectList) FROM conversation_parts t
                 WHERE t.conversation_id = ? ORDER BY t.created_at, t.id
                 """, [id.databaseValue]).valueRows()
             let contacts = try String.fetchAll(db, sql: "SELECT contact_id FROM conversation_contacts WHERE conversation_id = ? ORDER BY contact_id", arguments: [id])
