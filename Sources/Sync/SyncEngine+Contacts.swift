@@ -20,6 +20,17 @@ struct EnrichedContact: Sendable {
     var notes: [JSON]?
 }
 
+/// A contact page ready to commit: its contacts with their fetched lists, and its users' event summaries.
+struct ContactPage: PreparedPage {
+    var contacts: [EnrichedContact]
+    var eventSummaries: [(String, [JSON])]
+
+    var rowCount: Int {
+        contacts.reduce(0) { $0 + 1 + ($1.notes?.count ?? 0) + $1.fullLists.values.reduce(0) { $0 + $1.count } }
+            + eventSummaries.reduce(0) { $0 + $1.1.count }
+    }
+}
+
 extension SyncEngine {
     /// Contacts: a full sweep lists every contact (`GET /contacts`); an incremental pass searches
     /// `updated_at` from the start of the watermark's day, because contact search compares dates by whole days
@@ -45,20 +56,22 @@ extension SyncEngine {
         // A full sweep brings each page's event summaries along when the pass wants them (see `PassContext`). Only a
         // sweep that starts here covers every user: one resumed from a killed process may have begun without them.
         let events = sweeping && state.position == nil ? context.inlineEvents : nil
-        try await walkPages(style, state: &state, report: &report) { page in
+        try await walkPages(style, batchRows: options.batchRows, state: &state, report: &report) { page in
             async let enriched = enrichContacts(page.items, limit: options.concurrency)
             async let summaries = fetchEventSummaries(events == nil ? [] : Self.userIDs(page.items), limit: options.concurrency)
-            return (try await enriched, try await summaries)
-        } commit: { prepared, saved in
-            let (enriched, summaries) = prepared
+            return ContactPage(contacts: try await enriched, eventSummaries: try await summaries)
+        } commit: { pages, saved in
             let eventRows = try await store.write { tx in
-                try Self.applyContacts(enriched, table: table, generation: generation, tx: tx)
-                let written = try Self.applyEventSummaries(summaries, tx: tx)
+                var written = 0
+                for page in pages {
+                    try Self.applyContacts(page.contacts, table: table, generation: generation, tx: tx)
+                    written += try Self.applyEventSummaries(page.eventSummaries, tx: tx)
+                }
                 try tx.save(saved)
                 return written
             }
             events?.add(eventRows)
-            return enriched.count
+            return pages.reduce(0) { $0 + $1.contacts.count }
         }
         if sweeping { report.deleted += try await resolveAbsentContacts(generation: generation, events: events) }
         report.mirrored = try await finishPass(state, table: table, indexLagSeconds: options.indexLagSeconds)

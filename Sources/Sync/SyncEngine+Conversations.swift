@@ -3,6 +3,17 @@ import GRDB
 import IntercomAPI
 import MirrorStore
 
+/// A conversation page ready to commit: each new or changed conversation fetched whole (nil: deleted since listed),
+/// and the ids listed unchanged.
+struct ConversationPage: PreparedPage {
+    var details: [(String, JSON?)]
+    var unchanged: Set<String>
+
+    var rowCount: Int {
+        details.reduce(0) { $0 + 1 + ($1.1?["conversation_parts"]?["conversation_parts"]?.arrayValue?.count ?? 0) }
+    }
+}
+
 extension SyncEngine {
     /// Conversations: a full sweep lists every id (`GET /conversations`); an incremental pass searches `updated_at`
     /// (inclusive in conversation search, so the watermark second is re-read, never skipped). List and search items
@@ -21,7 +32,7 @@ extension SyncEngine {
         let table = Catalog.table("conversations")
         let generation = state.sweepGeneration
         let store = self.store
-        try await walkPages(style, state: &state, report: &report) { page in
+        try await walkPages(style, batchRows: options.batchRows, state: &state, report: &report) { page in
             let listed = page.items.compactMap { item in item["id"]?.stringValue.map { ($0, item["updated_at"]?.intValue) } }
             let stored = try await store.storedUpdatedAt(table, ids: listed.map(\.0))
             let changed = listed.filter { stored[$0.0] == nil || stored[$0.0] != $0.1 }.map(\.0)
@@ -33,22 +44,23 @@ extension SyncEngine {
                     return (id, nil)  // deleted since it was listed
                 }
             }
-            return (details, unchanged)
-        } commit: { prepared, saved in
-            let (details, unchanged) = prepared
+            return ConversationPage(details: details, unchanged: unchanged)
+        } commit: { pages, saved in
             try await store.write { tx in
-                for (id, detail) in details {
-                    guard let detail else {
-                        try tx.delete(table, id: id, reason: "not_found", at: Self.now())
-                        continue
+                for page in pages {
+                    for (id, detail) in page.details {
+                        guard let detail else {
+                            try tx.delete(table, id: id, reason: "not_found", at: Self.now())
+                            continue
+                        }
+                        try tx.upsert(table, item: detail, sweep: generation)
+                        try tx.markPartsTruncation(conversation: id)
                     }
-                    try tx.upsert(table, item: detail, sweep: generation)
-                    try tx.markPartsTruncation(conversation: id)
+                    if sweeping { try tx.stamp(table, ids: Array(page.unchanged), sweep: generation) }
                 }
-                if sweeping { try tx.stamp(table, ids: Array(unchanged), sweep: generation) }
                 try tx.save(saved)
             }
-            return details.count
+            return pages.reduce(0) { $0 + $1.details.count }
         }
         if sweeping {
             report.deleted += try await store.write { tx in

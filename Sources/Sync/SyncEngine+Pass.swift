@@ -19,15 +19,18 @@ extension SyncEngine {
     }
 
     /// Walks the pages of `style` from the checkpoint's position. `prepare` does a page's network work (the sub-resource
-    /// fetches); `commit` must write the prepared rows and the checkpoint it is handed (already pointing past the page)
-    /// in one transaction, and returns the rows written.
+    /// fetches); `commit` must write the prepared pages and the checkpoint it is handed (already pointing past the last
+    /// of them) in one transaction, and returns the rows written.
     ///
-    /// Three pages are in hand at once: while page N is prepared, page N+1 is already being fetched (its cursor is in
-    /// page N) and page N-1 is being committed. Commits run one at a time and in page order, so a kill at any moment
-    /// still leaves a checkpoint that matches its rows; the single writer and the network no longer take turns.
-    func walkPages<Prepared: Sendable>(_ style: PageStyle, state: inout Checkpoint, report: inout ResourceReport,
+    /// Pages are committed in batches of at least `batchRows` rows (`SyncOptions.batchRows`): each transaction rewrites in the WAL
+    /// every page of every index it touches, so one transaction per 150-item page wrote about five times the mirror's
+    /// size (see `batchRows`). While a batch is prepared, the next page is already being fetched (its cursor is in the
+    /// last one) and the previous batch is being committed. Commits run one at a time and in page order, so a kill at
+    /// any moment still leaves a checkpoint that matches its rows; a kill loses at most the batches not yet committed,
+    /// which the resumed pass fetches again.
+    func walkPages<Prepared: PreparedPage>(_ style: PageStyle, batchRows: Int, state: inout Checkpoint, report: inout ResourceReport,
                                        prepare: (IntercomPage) async throws -> Prepared,
-                                       commit: @escaping @Sendable (Prepared, Checkpoint) async throws -> Int) async throws {
+                                       commit: @escaping @Sendable ([Prepared], Checkpoint) async throws -> Int) async throws {
         let client = self.client
         func fetch(_ walker: PageWalker) -> Task<JSON, any Error>? {
             walker.nextRequest().map { request in Task { try await client.send(request) } }
@@ -35,6 +38,8 @@ extension SyncEngine {
         var walker = PageWalker(style, resume: state.position)
         var fetching = fetch(walker)
         var committing: Task<Int, any Error>?
+        var batch: [Prepared] = []
+        var pendingRows = 0
         // Waits for the commit under way, if any, and counts its rows.
         func settle() async throws {
             guard let previous = committing else { return }
@@ -60,9 +65,14 @@ extension SyncEngine {
                 if state.mode == .sweep, let total = page.totalCount { report.intercomTotal = total }
                 state.position = page.next
                 let prepared = try await prepare(page)
+                batch.append(prepared)
+                pendingRows += prepared.rowCount
+                guard pendingRows >= batchRows || fetching == nil else { continue }
                 try await settle()
-                let saved = state
-                committing = Task { try await commit(prepared, saved) }
+                let saved = state, pages = batch
+                batch = []
+                pendingRows = 0
+                committing = Task { try await commit(pages, saved) }
             }
             try await settle()
         } catch {
@@ -87,4 +97,9 @@ extension SyncEngine {
             return try tx.count(table)
         }
     }
+}
+
+/// A page's fetched work, waiting to be committed; `rowCount` (about the rows its commit writes) sizes the batches.
+protocol PreparedPage: Sendable {
+    var rowCount: Int { get }
 }

@@ -19,6 +19,8 @@ struct SyncFlags: ParsableArguments {
     var rateLimitShare = 0.8
     @Option(help: "Conversation and sub-list fetches in flight at once.")
     var concurrency = 32
+    @Option(help: "Fewest rows a sync transaction writes: listed pages are committed together until they hold this many.")
+    var batchRows = SyncOptions().batchRows
 
     static let environment = ProcessInfo.processInfo.environment
 
@@ -28,6 +30,7 @@ struct SyncFlags: ParsableArguments {
     func validate() throws {
         guard rateLimitShare > 0, rateLimitShare <= 1 else { throw ValidationError("--rate-limit-share must be in (0, 1]") }
         guard concurrency >= 1, concurrency <= 256 else { throw ValidationError("--concurrency must be between 1 and 256") }
+        guard batchRows >= 1, batchRows <= 100_000 else { throw ValidationError("--batch-rows must be between 1 and 100000") }
         _ = try SyncResource.parseList(resources)
         guard URL(string: baseURL)?.scheme?.hasPrefix("http") == true else {
             throw ValidationError("--intercom-url (or INTERCOM_BASE_URL) must be an http(s) URL, got '\(baseURL)'")
@@ -51,6 +54,7 @@ struct SyncFlags: ParsableArguments {
         var options = SyncOptions()
         options.resources = try SyncResource.parseList(resources)
         options.concurrency = concurrency
+        options.batchRows = batchRows
         return (SyncEngine(client: client, store: store, logger: logger, progress: progress), options)
     }
 }

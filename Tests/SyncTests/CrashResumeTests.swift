@@ -32,7 +32,10 @@ func intercacheBinary() throws -> String {
             func launch() throws -> Process {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: binary)
-                process.arguments = ["sync", "--database", rig.databasePath, "--intercom-url", rig.base, "--concurrency", "4"]
+                // Batches from one page per transaction to a whole resource in one: every size must resume exactly.
+                let batchRows = [1, 300, 2_000, 100_000].randomElement(using: &generator)!
+                process.arguments = ["sync", "--database", rig.databasePath, "--intercom-url", rig.base, "--concurrency", "4",
+                                     "--batch-rows", String(batchRows)]
                 process.environment = ["INTERCOM_ACCESS_TOKEN": token]
                 process.standardError = FileHandle.nullDevice
                 process.standardOutput = FileHandle.nullDevice

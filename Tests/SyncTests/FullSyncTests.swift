@@ -7,9 +7,11 @@ import Sync
 import Testing
 
 @Suite struct FullSyncTests {
-    @Test func fullSyncEqualsGroundTruthWithoutBreakingTheScrollRule() async throws {
+    /// One transaction per page, and the default batches of several pages, end in the same exact mirror.
+    @Test(arguments: [1, SyncOptions().batchRows])
+    func fullSyncEqualsGroundTruthWithoutBreakingTheScrollRule(batchRows: Int) async throws {
         try await withRig { rig in
-            let report = try await rig.sync()
+            let report = try await rig.sync(batchRows: batchRows)
             #expect(report.succeeded, "\(report.resources.compactMap(\.error))")
             let diff = try await differences(rig)
             #expect(diff.isEmpty, "\(diff)")

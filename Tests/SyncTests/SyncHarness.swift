@@ -23,10 +23,12 @@ struct SyncRig: Sendable {
 
     /// One sync pass.
     @discardableResult
-    func sync(full: Bool = false, resources: [SyncResource] = SyncResource.allCases) async throws -> SyncReport {
+    func sync(full: Bool = false, resources: [SyncResource] = SyncResource.allCases,
+              batchRows: Int = SyncOptions().batchRows) async throws -> SyncReport {
         var options = SyncOptions()
         options.full = full
         options.resources = resources
+        options.batchRows = batchRows
         options.scrollWaitSeconds = 20
         return try await engine.run(options)
     }
