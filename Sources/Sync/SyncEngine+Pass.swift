@@ -22,15 +22,15 @@ extension SyncEngine {
     /// fetches); `commit` must write the prepared pages and the checkpoint it is handed (already pointing past the last
     /// of them) in one transaction, and returns the rows written.
     ///
-    /// Pages are committed in batches of at least `batchRows` rows (`SyncOptions.batchRows`): each transaction rewrites in the WAL
-    /// every page of every index it touches, so one transaction per 150-item page wrote about five times the mirror's
-    /// size (see `batchRows`). While a batch is prepared, the next page is already being fetched (its cursor is in the
-    /// last one) and the previous batch is being committed. Commits run one at a time and in page order, so a kill at
-    /// any moment still leaves a checkpoint that matches its rows; a kill loses at most the batches not yet committed,
-    /// which the resumed pass fetches again.
-    func walkPages<Prepared: PreparedPage>(_ style: PageStyle, batchRows: Int, state: inout Checkpoint, report: inout ResourceReport,
-                                       prepare: (IntercomPage) async throws -> Prepared,
-                                       commit: @escaping @Sendable ([Prepared], Checkpoint) async throws -> Int) async throws {
+    /// Pages are committed in batches of at least `batchRows` rows (`SyncOptions.batchRows`): each transaction
+    /// rewrites in the WAL every page of every index it touches. While a batch is prepared, the next page is already
+    /// being fetched (its cursor is in the last one) and the previous batch is being committed. Commits run one at a
+    /// time and in page order, so a kill at any moment still leaves a checkpoint that matches its rows; a kill loses
+    /// only the pages not yet committed, which the resumed pass fetches again.
+    func walkPages<Prepared: PreparedPage>(_ style: PageStyle, batchRows: Int,
+                                           state: inout Checkpoint, report: inout ResourceReport,
+                                           prepare: (IntercomPage) async throws -> Prepared,
+                                           commit: @escaping @Sendable ([Prepared], Checkpoint) async throws -> Int) async throws {
         let client = self.client
         func fetch(_ walker: PageWalker) -> Task<JSON, any Error>? {
             walker.nextRequest().map { request in Task { try await client.send(request) } }
