@@ -76,21 +76,19 @@ final class RequestMetricsCache: Sendable {
     private let endpoints = Mutex<[Key: Endpoint]>([:])
     private let methods = Mutex<[HTTPRequest.Method: Meter]>([:])
 
-    func endpoint(_ key: Key) -> Endpoint {
-        endpoints.withLock { cache in
-            if let endpoint = cache[key] { return endpoint }
-            let endpoint = Endpoint(key)
-            cache[key] = endpoint
-            return endpoint
-        }
-    }
+    func endpoint(_ key: Key) -> Endpoint { Self.cached(key, in: endpoints, make: Endpoint.init) }
 
     func active(_ method: HTTPRequest.Method) -> Meter {
-        methods.withLock { cache in
-            if let meter = cache[method] { return meter }
-            let meter = Meter(label: "http.server.active_requests", dimensions: [("http.request.method", method.rawValue)])
-            cache[method] = meter
-            return meter
+        Self.cached(method, in: methods) { Meter(label: "http.server.active_requests", dimensions: [("http.request.method", $0.rawValue)]) }
+    }
+
+    /// The value under `key` in `cache`, made by `make` the first time.
+    private static func cached<K: Hashable & Sendable, V: Sendable>(_ key: K, in cache: borrowing Mutex<[K: V]>, make: (K) -> V) -> V {
+        cache.withLock { values in
+            if let value = values[key] { return value }
+            let value = make(key)
+            values[key] = value
+            return value
         }
     }
 }

@@ -10,8 +10,11 @@ struct ConversationPage: PreparedPage {
     var unchanged: Set<String>
 
     var rowCount: Int {
-        details.reduce(0) { $0 + 1 + ($1.1?["conversation_parts"]?["conversation_parts"]?.arrayValue?.count ?? 0) }
+        details.reduce(0) { $0 + 1 + ($1.1.flatMap { Normalizer.lookup($0, Self.partsPath) }?.arrayValue?.count ?? 0) }
     }
+
+    /// Where a conversation keeps its parts, as the catalog says.
+    static let partsPath = Catalog.table("conversations").children.first { $0.table == "conversation_parts" }!.arrayPath
 }
 
 extension SyncEngine {
