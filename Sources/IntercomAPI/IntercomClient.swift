@@ -111,17 +111,26 @@ public final class IntercomClient: Sendable {
             return .success(parsed)
         case 500...:
             return .retry("\(status) \(Self.errorCode(parsed) ?? "non-JSON body")")
-        case 401:
-            return .fatal(.unauthorized(message: Self.errorMessage(parsed) ?? "unauthorized"))
-        case 403:
-            return .fatal(.forbidden(code: Self.errorCode(parsed) ?? "forbidden", message: Self.errorMessage(parsed) ?? ""))
-        case 404:
-            return .fatal(.notFound(path: request.path))
+        case 401, 403, 404:
+            return .fatal(Self.refusal(status: status, body: parsed, request: request))
         case 410:
             return .fatal(.merged(path: request.path, into: Self.survivor(link: response.headers.first(name: "Link"))))
         default:
             if parsed == nil { return .retry("\(status) with a body that is not JSON") }
             return .fatal(.rejected(status: status, code: Self.errorCode(parsed) ?? "unknown", message: Self.errorMessage(parsed) ?? ""))
+        }
+    }
+
+    /// A 401, 403 or 404 as the error it means. Only a 401 whose code is not `token_unauthorized` is a bad token: that
+    /// code means the token is fine but the app lacks the permission for this endpoint.
+    static func refusal(status: Int, body: JSON?, request: IntercomRequest) -> IntercomError {
+        let fallback = status == 404 ? "not_found" : status == 403 ? "forbidden" : "unauthorized"
+        let problem = AccessProblem(status: status, code: errorCode(body) ?? fallback, message: errorMessage(body) ?? "",
+                                    endpoint: "\(request.method.rawValue) \(request.path)")
+        switch status {
+        case 404: return .notFound(problem)
+        case 401 where problem.code != "token_unauthorized": return .unauthorized(message: problem.message.isEmpty ? problem.code : problem.message)
+        default: return .denied(problem)
         }
     }
 

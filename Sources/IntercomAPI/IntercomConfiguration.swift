@@ -24,3 +24,49 @@ public struct IntercomConfiguration: Sendable {
         self.token = token
     }
 }
+
+/// The region a workspace lives in; its token works only on that region's host.
+public enum IntercomRegion: String, Sendable, CaseIterable {
+    case us, eu, au
+
+    /// Intercom's API host for the region.
+    public var baseURL: String {
+        switch self {
+        case .us: "https://api.intercom.io"
+        case .eu: "https://api.eu.intercom.io"
+        case .au: "https://api.au.intercom.io"
+        }
+    }
+}
+
+/// Who the token belongs to, from `GET /me`: logged at the start of a pass (never the token itself).
+public struct IntercomWorkspace: Sendable, Equatable {
+    /// The app's `id_code`.
+    public var appID: String?
+    public var name: String?
+    /// Intercom's own word for the region (`US`, `EU`, `AU`), when `/me` says.
+    public var region: String?
+    /// The IANA zone the workspace reports its days in.
+    public var timezone: String?
+    /// The admin whose token this is: id, name and email.
+    public var adminID: String?
+    public var adminName: String?
+    public var adminEmail: String?
+
+    public init(me: JSON) {
+        let app = me["app"]
+        appID = app?["id_code"]?.idValue
+        name = app?["name"]?.stringValue
+        region = app?["region"]?.stringValue
+        timezone = app?["timezone"]?.stringValue
+        adminID = me["id"]?.idValue
+        adminName = me["name"]?.stringValue
+        adminEmail = me["email"]?.stringValue
+    }
+
+    /// One line for a log or the CLI: the workspace, its region and the token's admin.
+    public var summary: String {
+        let admin = [adminName, adminEmail.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " ")
+        return "workspace \(name ?? "?") (app \(appID ?? "?"), region \(region ?? "?")); token of admin \(admin.isEmpty ? adminID ?? "?" : admin)"
+    }
+}

@@ -35,6 +35,28 @@ public indirect enum JSON: Sendable, Equatable {
         return nil
     }
 
+    /// The JSON type's name (`string`, `number`, `boolean`, `object`, `array`, `null`), for drift reports.
+    public var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .int, .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// An id as Intercom sends ids: a string, or sometimes a number (kept as its digits).
+    public var idValue: String? {
+        switch self {
+        case let .string(s): return s
+        case let .int(i): return String(i)
+        case let .double(d): return Int(exactly: d).map(String.init)
+        default: return nil
+        }
+    }
+
     public var intValue: Int? {
         switch self {
         case let .int(i): return i

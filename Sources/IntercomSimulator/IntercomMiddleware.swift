@@ -25,8 +25,13 @@ struct IntercomMiddleware<Context: RequestContext>: RouterMiddleware {
             response = .intercomError(SimulatorError(status: 429, code: "rate_limit_exceeded",
                                                      message: "You have exceeded the rate limit. Please try again later."),
                                       requestId: requestId)
+        } else if let denial = workspace.denial(method: request.method.rawValue, path: request.uri.path) {
+            response = .intercomError(denial.error, requestId: requestId)
         } else {
-            response = try await respond(request, context: context, requestId: requestId, next: next)
+            let drift = request.uri.path == "/me" ? nil : workspace.driftSettings
+            response = try await FaultContext.$drift.withValue(drift) {
+                try await respond(request, context: context, requestId: requestId, next: next)
+            }
         }
         response.headers[.rateLimitLimit] = String(admission.limit)
         response.headers[.rateLimitRemaining] = String(admission.remaining)

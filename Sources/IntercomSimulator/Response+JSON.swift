@@ -7,12 +7,14 @@ import NIOCore
 /// Set by the fault injector: the handler's JSON body is cut in half, as a dropped connection leaves it.
 enum FaultContext {
     @TaskLocal static var truncateBody = false
+    /// Set by the middleware while drift is configured: every JSON body of the call drifts (see `DriftSettings`).
+    @TaskLocal static var drift: DriftSettings?
 }
 
 extension Response {
-    /// A JSON response; honours a pending truncation fault.
+    /// A JSON response; honours a pending truncation fault and the drift configured.
     static func json(_ value: JSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
-        var bytes = value.encoded()
+        var bytes = (FaultContext.drift.map { $0.apply(value) } ?? value).encoded()
         if FaultContext.truncateBody { bytes = Array(bytes.prefix(bytes.count / 2)) }
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"

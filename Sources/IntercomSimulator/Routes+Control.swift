@@ -23,6 +23,12 @@ struct ControlRoutes<Context: RequestContext> {
         }
         group.post("/config") { request, _ in
             let body = try await request.jsonBody()
+            // `deny`: an object of scope to 401, 403, 403-forbidden, 404 or removed; an empty object lifts every denial.
+            let denials: [String: Denial]? = try body["deny"].map { deny throws(SimulatorError) in
+                guard case let .object(members) = deny else { throw .badRequest("deny must be an object of scope: status") }
+                return try AccessScopeName.parse(members.map { "\($0.0)=\($0.1.stringValue ?? $0.1.intValue.map(String.init) ?? "")" }
+                    .joined(separator: ","))
+            }
             workspace.runtime.withLock { r in
                 if let v = body["rate_limit"]?.intValue { r.rateLimit = max(0, v) }
                 if let v = body["fault_rate"]?.doubleValue { r.faultRate = min(max(v, 0), 1) }
@@ -31,6 +37,12 @@ struct ControlRoutes<Context: RequestContext> {
                 if let v = body["stall_seconds"]?.doubleValue { r.stallSeconds = max(0, v) }
                 if let v = body["latency_ms"]?.doubleValue { r.latencySeconds = min(max(0, v), 10_000) / 1000 }
                 r.forcedFaults += (body["force_faults"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Workspace.Fault.init(rawValue:)) }
+                if let denials { r.denials = denials }
+                if let v = body["drift_share"]?.doubleValue { r.drift.share = min(max(v, 0), 1) }
+                if let v = body["drift_fields"] {
+                    let names = v.arrayValue?.compactMap(\.stringValue)
+                    r.drift.fields = v.stringValue == "all" || v == .null ? nil : names.map(Set.init)
+                }
             }
             workspace.webhooks.configure { w in
                 if let v = body["webhook_url"] { w.url = v.stringValue }

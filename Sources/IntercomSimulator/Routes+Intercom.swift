@@ -81,7 +81,7 @@ struct IntercomRoutes<Context: RequestContext> {
             ("app", .object([("type", .string("app")), ("id_code", .string(workspace.appId)), ("name", .string("Simulated Workspace")),
                              ("created_at", .int(Generator.anchor - Generator.span)), ("secure", .bool(false)),
                              ("identity_verification", .bool(false)), ("timezone", .string(workspace.options.timezone)),
-                             ("region", .string("US"))])),
+                             ("region", .string(workspace.options.region))])),
             ("avatar", .object([("type", .string("avatar")), ("image_url", .null)])), ("has_inbox_seat", .bool(true)),
         ]))
     }

@@ -27,6 +27,14 @@ public struct SimulatorOptions: Sendable {
     public var webhookURL: String?
     /// The client secret webhooks are signed with (`X-Hub-Signature`).
     public var webhookSecret: String?
+    /// Scopes refused to the token (see `Denial` and `AccessScopeName`), such as `["articles": .removed]`.
+    public var denials: [String: Denial] = [:]
+    /// Share of objects whose fields arrive with another JSON type (see `DriftSettings`).
+    public var driftShare = 0.0
+    /// Field names that drift; nil drifts every field of a chosen object.
+    public var driftFields: Set<String>?
+    /// What `/me` says of the app's region (`US`, `EU`, `AU`).
+    public var region = "US"
 
     public init() {}
 }

@@ -32,6 +32,10 @@ public final class Workspace: Sendable {
         var inFlight = 0
         var userCounts: (version: Int, counts: [String: Int]) = (-1, [:])
         var searchCache: [String: (version: Int, lagCutoff: Int, items: [SearchKey])] = [:]
+        /// Scopes refused to the token, and how (see `Denial`).
+        var denials: [String: Denial] = [:]
+        /// Schema drift applied to responses.
+        var drift = DriftSettings()
     }
 
     struct RateWindow {
@@ -74,7 +78,9 @@ public final class Workspace: Sendable {
         self.runtime = Mutex(Runtime(rateLimit: options.rateLimit, faultRate: options.faultRate,
                                      searchIndexLag: options.searchIndexLag,
                                      faultRandom: SeededRandom(seed: options.seed, stream: 99),
-                                     stallSeconds: options.stallSeconds))
+                                     stallSeconds: options.stallSeconds,
+                                     denials: options.denials,
+                                     drift: DriftSettings(share: options.driftShare, fields: options.driftFields, seed: options.seed)))
     }
 
     /// Simulator time: the wall clock plus any offset a test set through the control surface.

@@ -157,6 +157,11 @@ public enum Catalog {
         ]),
     ]
 
+    /// The resources a sync mirrors, by the names `--resources` and `/sync` use (the sync's `SyncResource` has one case
+    /// each); `/sync` lists every one, `never` until it has run.
+    public static let resources = ["admins", "teams", "tags", "segments", "data_attributes", "articles", "companies",
+                                   "contacts", "conversations", "event_summaries"]
+
     /// The table named `name`; the catalog is static, so a wrong name is a programming error.
     public static func table(_ name: String) -> TableSpec {
         guard let table = tables.first(where: { $0.name == name }) else { preconditionFailure("no table \(name) in the catalog") }

@@ -6,6 +6,8 @@ import IntercomAPI
 /// Owns the mirror's one `DatabasePool` (WAL: readers never wait for the sync's writes) and its migrations.
 public final class MirrorDatabase: Sendable {
     public let pool: DatabasePool
+    /// Values of an unexpected JSON type written since the sync last took them, per table and column.
+    public let drift = DriftTally()
 
     /// Opens (creating if needed) the mirror at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -63,8 +65,9 @@ public final class MirrorDatabase: Sendable {
     /// Runs `body` in one write transaction: a batch and its checkpoint commit together or not at all.
     /// Every write also advances the mirror's generation, which the read API turns into ETags.
     public func write<T: Sendable>(_ body: @escaping @Sendable (MirrorTransaction) throws -> T) async throws -> T {
-        try await pool.write { db in
-            let result = try body(MirrorTransaction(db: db))
+        let drift = self.drift
+        return try await pool.write { db in
+            let result = try body(MirrorTransaction(db: db, drift: drift))
             try Schema.flushSearchIndex(db)
             try db.execute(sql: "UPDATE mirror_generation SET generation = generation + 1, changed_at = ?",
                            arguments: [Int(Date().timeIntervalSince1970)])

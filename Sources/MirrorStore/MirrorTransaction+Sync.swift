@@ -23,14 +23,38 @@ extension MirrorTransaction {
         return db.lastInsertedRowID
     }
 
-    /// Closes a `sync_runs` row with what the pass wrote and what Intercom said it has.
+    /// Closes a `sync_runs` row with what the pass wrote and what Intercom said it has. `status` is `succeeded`,
+    /// `unavailable` (with `problem`: Intercom would not serve the resource to this token) or `failed`; `drift` is what the
+    /// pass stored of values of unexpected types, and `notes` what it could only do another way (deletions by sweep).
     public func closeRun(_ id: Int64, status: String, written: Int, deleted: Int, mirrored: Int?, intercomTotal: Int?,
-                         truncated: Int, apiCalls: Int, error: String?, at now: Int) throws {
+                         truncated: Int, apiCalls: Int, error: String?, problem: AccessProblem? = nil,
+                         drift: [DriftedField] = [], notes: [String] = [], at now: Int) throws {
         let mismatch = mirrored != nil && intercomTotal != nil && mirrored != intercomTotal
+        let driftJSON: JSON? = drift.isEmpty ? nil : .object(drift.map { field in
+            (field.name, .object([("count", .int(field.count)), ("seen", .array(field.seen.map(JSON.string)))]))
+        })
         try db.execute(sql: """
             UPDATE sync_runs SET finished_at = ?, status = ?, rows_written = ?, deleted = ?, mirrored_total = ?,
-              intercom_total = ?, mismatch = ?, truncated = ?, api_calls = ?, error = ? WHERE id = ?
-            """, arguments: [now, status, written, deleted, mirrored, intercomTotal, mismatch, truncated, apiCalls, error, id])
+              intercom_total = ?, mismatch = ?, truncated = ?, api_calls = ?, error = ?, http_status = ?, error_code = ?,
+              endpoint = ?, drift_values = ?, drift_fields = ?, notes = ? WHERE id = ?
+            """, arguments: [now, status, written, deleted, mirrored, intercomTotal, mismatch, truncated, apiCalls,
+                             error ?? problem?.message, problem?.status, problem?.code, problem?.endpoint,
+                             drift.reduce(0) { $0 + $1.count }, driftJSON?.text,
+                             notes.isEmpty ? nil : JSON.array(notes.map(JSON.string)).text, id])
+    }
+
+    /// Records whether a sub-resource or optional feed of `resource` (its `scope`, such as `notes` or
+    /// `conversations_deleted`) answered this pass: `problem` nil is `ok`. `since` keeps the time the status began.
+    public func recordAccess(scope: String, resource: String, problem: AccessProblem?, at now: Int) throws {
+        let status = problem == nil ? "ok" : "unavailable"
+        try db.execute(sql: """
+            INSERT INTO sync_access (scope, resource, status, http_status, code, message, endpoint, since, checked_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (scope) DO UPDATE SET resource = excluded.resource, status = excluded.status,
+              http_status = excluded.http_status, code = excluded.code, message = excluded.message,
+              endpoint = excluded.endpoint, checked_at = excluded.checked_at,
+              since = CASE WHEN sync_access.status = excluded.status THEN sync_access.since ELSE excluded.since END
+            """, arguments: [scope, resource, status, problem?.status, problem?.code, problem?.message, problem?.endpoint, now, now])
     }
 
     /// Runs a process killed mid-pass left open are closed as interrupted.

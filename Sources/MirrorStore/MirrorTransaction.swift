@@ -5,6 +5,18 @@ import IntercomAPI
 /// The sync's writes inside one transaction: upserts with their child lists, deletions, and the checkpoint.
 public struct MirrorTransaction {
     public let db: Database
+    /// Where values of an unexpected JSON type are counted; nil outside the sync's writes.
+    public var drift: DriftTally?
+
+    public init(db: Database, drift: DriftTally? = nil) {
+        self.db = db
+        self.drift = drift
+    }
+
+    /// `item`'s column values for `table` (see `Normalizer.row`), counting drift in this transaction's tally.
+    public func normalized(_ table: TableSpec, item: JSON, owner: String? = nil) -> [DatabaseValue] {
+        Normalizer.row(table, item: item, owner: owner, drift: drift)
+    }
 
     /// Writes one item of `table` and replaces its child lists. `fullLists` holds, per child table, the complete
     /// list fetched from a sub-resource when the embedded one was cut at 10 (`has_more`).
@@ -12,7 +24,13 @@ public struct MirrorTransaction {
     /// Child tables named in `keep` are left as they are (an embedded list cut at 10 that we chose not to re-fetch).
     public func upsert(_ table: TableSpec, item: JSON, owner: String? = nil, sweep: Int,
                        fullLists: [String: [JSON]] = [:], keep: Set<String> = []) throws {
-        let values = Normalizer.row(table, item: item, owner: owner)
+        let values = Normalizer.row(table, item: item, owner: owner, drift: drift)
+        // A key that drifted to null (a social profile without its url) cannot be stored or found again: that one row is
+        // left out and counted as drift, and the item it belongs to is still written.
+        if let missing = Self.keyOffsets[table.name]?.first(where: { values[$0].isNull }) {
+            drift?.record(table: table.name, column: table.columns[missing].name, seen: "null key")
+            return
+        }
         try db.bound(Self.insertSQL(table), table.keepsRaw ? values + [sweep.databaseValue] : values).execute()
         guard !table.children.isEmpty else { return }
         let id = Normalizer.value(table.columns[0], item: item, owner: owner)
@@ -91,12 +109,22 @@ public struct MirrorTransaction {
         return result
     }
 
+    /// The stored checkpoint of `resource`, or a fresh one.
+    public func checkpoint(_ resource: String) throws -> Checkpoint {
+        try Checkpoint.fetchOne(db, key: resource) ?? Checkpoint(resource: resource)
+    }
+
     /// Saves a checkpoint; call it in the same transaction as the rows it covers.
     public func save(_ checkpoint: Checkpoint) throws {
         var checkpoint = checkpoint
         checkpoint.updatedAt = Int(Date().timeIntervalSince1970)
         try checkpoint.save(db)
     }
+
+    /// Each catalog table's primary-key columns, as offsets into its column values.
+    static let keyOffsets = Dictionary(uniqueKeysWithValues: Catalog.tables.map { table in
+        (table.name, table.primaryKey.compactMap { key in table.columns.firstIndex { $0.name == key } })
+    })
 
     static func insertSQL(_ table: TableSpec) -> String { insertStatements[table.name] ?? makeInsertSQL(table) }
 

@@ -5,8 +5,16 @@ import IntercomAPI
 /// Turns Intercom JSON into column values, following the catalog.
 public enum Normalizer {
     /// The values of `table`'s columns (and `raw`) for one item, in `columnNames` order.
-    public static func row(_ table: TableSpec, item: JSON, owner: String?) -> [DatabaseValue] {
-        var values = table.columns.map { value($0, item: item, owner: owner) }
+    /// A value whose JSON type is not what the column expects is stored as what the column can hold (or NULL) and,
+    /// with `drift`, counted there; `raw` keeps the original either way.
+    public static func row(_ table: TableSpec, item: JSON, owner: String?, drift: DriftTally? = nil) -> [DatabaseValue] {
+        var values: [DatabaseValue] = []
+        values.reserveCapacity(table.columns.count + 1)
+        for column in table.columns {
+            let (value, drifted) = checkedValue(column, item: item, owner: owner)
+            if let drifted { drift?.record(table: table.name, column: column.name, seen: drifted) }
+            values.append(value)
+        }
         if table.keepsRaw { values.append(rawText(table, item: item).databaseValue) }
         return values
     }
@@ -40,11 +48,24 @@ public enum Normalizer {
 
     /// One column's value.
     public static func value(_ column: ColumnSpec, item: JSON, owner: String?) -> DatabaseValue {
+        checkedValue(column, item: item, owner: owner).0
+    }
+
+    /// One column's value, and the JSON type found when it was not one the column expects (nil when it was).
+    static func checkedValue(_ column: ColumnSpec, item: JSON, owner: String?) -> (DatabaseValue, String?) {
         switch column.source {
-        case .owner: return owner?.databaseValue ?? .null
-        case .computed: return .null
+        case .owner: return (owner?.databaseValue ?? .null, nil)
+        case .computed: return (.null, nil)
         case .element: return convert(item, kind: column.kind)
-        case let .path(path): return convert(lookup(item, path), kind: column.kind)
+        case let .path(path):
+            // A step of the path that is a scalar or an array where an object belongs (`location: "Paris"`) is drift too.
+            var current: JSON? = item
+            for key in path {
+                guard let here = current else { break }
+                if case .object = here {} else if here != .null { return (.null, here.kindName) }
+                current = here[key]
+            }
+            return convert(current, kind: column.kind)
         case let .joined(paths):
             let parts = paths.map { path -> String in
                 switch lookup(item, path) {
@@ -53,7 +74,7 @@ public enum Normalizer {
                 default: ""
                 }
             }
-            return parts.joined(separator: ":").databaseValue
+            return (parts.joined(separator: ":").databaseValue, nil)
         }
     }
 
@@ -64,51 +85,74 @@ public enum Normalizer {
         return current
     }
 
-    static func convert(_ json: JSON?, kind: ColumnKind) -> DatabaseValue {
-        guard let json, json != .null else { return .null }
+    /// Converts `json` for a column of `kind`. The second value is nil when the JSON type is one the column expects, and
+    /// otherwise names the type found: the value is then kept as what the column can hold (a number's digits in a text
+    /// column, a numeric string's number in an integer column) or NULL (an object where a number belongs).
+    static func convert(_ json: JSON?, kind: ColumnKind) -> (DatabaseValue, String?) {
+        guard let json, json != .null else { return (.null, nil) }
+        let seen = json.kindName
         switch kind {
         case .text:
             switch json {
-            case let .string(s): return s.databaseValue
-            case let .int(i): return String(i).databaseValue
-            case let .double(d): return String(d).databaseValue
-            case let .bool(b): return (b ? "true" : "false").databaseValue
-            default: return json.text.databaseValue
+            case let .string(s): return (s.databaseValue, nil)
+            case let .int(i): return (String(i).databaseValue, seen)
+            case let .double(d): return (String(d).databaseValue, seen)
+            case let .bool(b): return ((b ? "true" : "false").databaseValue, seen)
+            default: return (json.text.databaseValue, seen)
             }
         case .id:
             switch json {
-            case let .string(s): return s.databaseValue
-            case let .int(i): return String(i).databaseValue
-            case let .double(d): return (Int(exactly: d).map(String.init) ?? String(d)).databaseValue
-            default: return json.text.databaseValue
+            case let .string(s): return (s.databaseValue, nil)
+            case let .int(i): return (String(i).databaseValue, nil)
+            case let .double(d): return ((Int(exactly: d).map(String.init) ?? String(d)).databaseValue, nil)
+            default: return (json.text.databaseValue, seen)
             }
         case .assignee:
             // Intercom sends integers with 0 or null for "unassigned"; ids are TEXT like every other id.
             switch json {
-            case let .int(i): return i == 0 ? .null : String(i).databaseValue
-            case let .string(s): return s.isEmpty || s == "0" ? .null : s.databaseValue
-            case let .double(d): return d == 0 ? .null : (Int(exactly: d).map(String.init) ?? String(d)).databaseValue
-            default: return .null
+            case let .int(i): return (i == 0 ? .null : String(i).databaseValue, nil)
+            case let .string(s): return (s.isEmpty || s == "0" ? .null : s.databaseValue, nil)
+            case let .double(d): return (d == 0 ? .null : (Int(exactly: d).map(String.init) ?? String(d)).databaseValue, nil)
+            default: return (.null, seen)
             }
-        case .integer, .boolean:
+        case .integer:
             switch json {
-            case let .int(i): return i.databaseValue
-            case let .bool(b): return (b ? 1 : 0).databaseValue
-            case let .double(d): return Int(exactly: d)?.databaseValue ?? d.databaseValue
-            case let .string(s): return Int(s)?.databaseValue ?? (s == "true" ? 1.databaseValue : s == "false" ? 0.databaseValue : s.databaseValue)
-            default: return json.text.databaseValue
+            case let .int(i): return (i.databaseValue, nil)
+            case let .double(d): return (Int(exactly: d)?.databaseValue ?? d.databaseValue, Int(exactly: d) == nil ? seen : nil)
+            case let .bool(b): return ((b ? 1 : 0).databaseValue, seen)
+            case let .string(s): return (Int(s)?.databaseValue ?? .null, seen)
+            default: return (.null, seen)
+            }
+        case .boolean:
+            switch json {
+            case let .bool(b): return ((b ? 1 : 0).databaseValue, nil)
+            case let .int(i) where i == 0 || i == 1: return (i.databaseValue, seen)
+            case let .string(s) where s == "true" || s == "false": return ((s == "true" ? 1 : 0).databaseValue, seen)
+            default: return (.null, seen)
             }
         case .real:
-            return json.doubleValue?.databaseValue ?? json.text.databaseValue
+            switch json {
+            case let .int(i): return (Double(i).databaseValue, nil)
+            case let .double(d): return (d.databaseValue, nil)
+            case let .string(s): return (Double(s)?.databaseValue ?? .null, seen)
+            default: return (.null, seen)
+            }
         case .timestamp:
             switch json {
-            case let .int(i): return i.databaseValue
-            case let .double(d): return Int(d).databaseValue
-            case let .string(s): return (Int(s) ?? iso8601Seconds(s))?.databaseValue ?? s.databaseValue
-            default: return .null
+            case let .int(i): return (i.databaseValue, nil)
+            case let .double(d): return (Int(exactly: d.rounded(.down)).map { $0.databaseValue } ?? .null, d.isFinite ? nil : seen)
+            // ISO-8601 text is how event summaries send times; digits in a string are drift, but still a time.
+            case let .string(s):
+                if let seconds = Int(s) { return (seconds.databaseValue, seen) }
+                if let seconds = iso8601Seconds(s) { return (seconds.databaseValue, nil) }
+                return (.null, seen)
+            default: return (.null, seen)
             }
         case .json:
-            return json.text.databaseValue
+            switch json {
+            case .object, .array: return (json.text.databaseValue, nil)
+            default: return (json.text.databaseValue, seen)
+            }
         }
     }
 

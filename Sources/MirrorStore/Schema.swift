@@ -60,6 +60,7 @@ public enum Schema {
         registerWebhookMigration(&migrator)
         registerBatchedSearchMigration(&migrator)
         registerRowIDMigration(&migrator)
+        registerAccessMigration(&migrator)
         return migrator
     }
 
@@ -79,6 +80,32 @@ public enum Schema {
         lines.append("PRIMARY KEY (\(table.primaryKey.map(quoted).joined(separator: ", ")))")
         let suffix = (withoutRowID ?? !table.keepsRaw) ? " WITHOUT ROWID" : ""
         return "CREATE TABLE \(quoted(name ?? table.name)) (\n  \(lines.joined(separator: ",\n  "))\n)\(suffix);\n"
+    }
+
+    /// Per-resource access and drift: a run can end `unavailable` with Intercom's status, code and endpoint, and says
+    /// what it stored of drifted values; `sync_access` keeps the status of each sub-resource and optional feed.
+    static func registerAccessMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v6-access-and-drift") { db in
+            try db.execute(sql: """
+                ALTER TABLE sync_runs ADD COLUMN http_status INTEGER;
+                ALTER TABLE sync_runs ADD COLUMN error_code TEXT;
+                ALTER TABLE sync_runs ADD COLUMN endpoint TEXT;
+                ALTER TABLE sync_runs ADD COLUMN drift_values INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE sync_runs ADD COLUMN drift_fields TEXT;
+                ALTER TABLE sync_runs ADD COLUMN notes TEXT;
+                CREATE TABLE sync_access (
+                    scope TEXT PRIMARY KEY,
+                    resource TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    http_status INTEGER,
+                    code TEXT,
+                    message TEXT,
+                    endpoint TEXT,
+                    since INTEGER NOT NULL,
+                    checked_at INTEGER NOT NULL
+                );
+                """)
+        }
     }
 
     /// Mirrors made before resource tables became rowid tables get them rebuilt once, with their rows, triggers and views.

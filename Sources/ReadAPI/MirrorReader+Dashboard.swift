@@ -69,17 +69,27 @@ extension MirrorReader {
         }
     }
 
-    /// `/sync`: per resource, the last success, lag, rows against Intercom's totals, truncations, the last error and
-    /// webhook counters. `lag_seconds` is now minus the newest change the mirror has applied (the newest `updated_at`
-    /// it holds); for objects without `updated_at` (admins, teams, ...) it is the time since the last successful pass.
-    func syncStatus(now: Int, webhooks: NotificationInbox.Counters? = nil) async throws -> JSON {
+    /// `/sync`: per resource, its `status` (`ok`, `unavailable`, `failed`, `never`) with the `reason`, whether its rows
+    /// are `stale`, the last success, lag, rows against Intercom's totals, truncations, drift, sub-resources that were
+    /// refused, and webhook counters. `lag_seconds` is now minus the newest change the mirror has applied (the newest
+    /// `updated_at` it holds); for objects without `updated_at` (admins, teams, ...) it is the time since the last
+    /// successful pass.
+    func syncStatus(now: Int, webhooks: NotificationInbox.Counters? = nil, health: SyncHealth.State? = nil) async throws -> JSON {
         try await timed(budget: statusBudget) { db in
             let tables = Set(Catalog.tables.map(\.name))
-            let states = try Row.fetchAll(db, sql: "SELECT * FROM sync_state ORDER BY resource")
-            let resources: [JSON] = try states.map { state in
-                let resource: String = state["resource"]
-                let lastSuccess: Int? = state["last_success_at"]
+            let states = Dictionary(try Row.fetchAll(db, sql: "SELECT * FROM sync_state").map { ($0["resource"] as String, $0) },
+                                    uniquingKeysWith: { a, _ in a })
+            let access = try Row.fetchAll(db, sql: "SELECT * FROM sync_access ORDER BY scope")
+            var unavailable: [JSON] = []
+            let names = Set(Catalog.resources).union(states.keys).sorted()
+            let resources: [JSON] = try names.map { resource in
+                let state = states[resource]
+                let lastSuccess: Int? = state?["last_success_at"]
                 let run = try Row.fetchOne(db, sql: "SELECT * FROM sync_runs WHERE resource = ? ORDER BY id DESC LIMIT 1", arguments: [resource])
+                let finished = try Row.fetchOne(db, sql: """
+                    SELECT * FROM sync_runs WHERE resource = ? AND status IN ('succeeded', 'failed', 'unavailable')
+                    ORDER BY id DESC LIMIT 1
+                    """, arguments: [resource])
                 let counted = try Row.fetchOne(db, sql: """
                     SELECT mirrored_total, intercom_total, mismatch, finished_at FROM sync_runs
                     WHERE resource = ? AND intercom_total IS NOT NULL ORDER BY id DESC LIMIT 1
@@ -90,20 +100,54 @@ extension MirrorReader {
                 let newestChange = tables.contains(resource) && Catalog.table(resource).columns.contains { $0.name == "updated_at" }
                     ? try Int.fetchOne(db, sql: "SELECT MAX(updated_at) FROM \(Schema.quotedName(resource))") : nil
                 let sinceSuccess = lastSuccess.map { max(0, now - $0) }
+                let status = Self.resourceStatus(finished)
+                let reason = Self.reason(finished)
                 var fields: [(String, JSON)] = [
-                    ("resource", .string(resource)), ("mode", .string(state["mode"] as String?)),
+                    ("resource", .string(resource)), ("status", .string(status)), ("reason", reason),
+                    ("stale", .bool(status == "unavailable" || status == "failed")),
+                    ("mode", .string(state?["mode"] as String?)),
                     ("last_success_at", .int(lastSuccess)),
                     ("newest_change_at", .int(newestChange)),
                     ("lag_seconds", .int(newestChange.map { max(0, now - $0) } ?? sinceSuccess)),
                     ("seconds_since_success", .int(sinceSuccess)),
-                    ("last_incremental_at", .int(state["last_incremental_at"] as Int?)),
-                    ("last_full_sweep_at", .int(state["last_full_sweep_at"] as Int?)),
+                    ("last_incremental_at", .int(state?["last_incremental_at"] as Int?)),
+                    ("last_full_sweep_at", .int(state?["last_full_sweep_at"] as Int?)),
                     ("rows", .int(rows)), ("intercom_total", .int(counted?["intercom_total"] as Int?)),
                     ("mirrored_at_count", .int(counted?["mirrored_total"] as Int?)),
                     ("mismatch", .bool((counted?["mismatch"] as Int? ?? 0) != 0)),
                     ("truncated_conversations", .int(truncated)),
-                    ("last_error", .string(state["last_error"] as String?)),
+                    ("last_error", .string(state?["last_error"] as String?)),
+                    ("drift", .object([
+                        ("values", .int(finished?["drift_values"] as Int? ?? 0)),
+                        ("fields", (finished?["drift_fields"] as String?).flatMap { try? JSON.parse(Array($0.utf8)) } ?? .object([])),
+                    ])),
                 ]
+                if status == "unavailable" {
+                    unavailable.append(.object([("name", .string(resource)), ("kind", .string("resource")), ("reason", reason)]))
+                }
+                let scopes = access.filter { ($0["resource"] as String) == resource }
+                if !scopes.isEmpty {
+                    fields.append(("sub_resources", .array(scopes.map { row in
+                        let entry = Self.accessEntry(row)
+                        if (row["status"] as String) == "unavailable" {
+                            unavailable.append(.object([("name", .string(row["scope"])), ("kind", .string("sub_resource")),
+                                                        ("parent", .string(resource)), ("reason", entry["reason"] ?? .null)]))
+                        }
+                        return entry
+                    })))
+                }
+                if resource == "conversations" {
+                    let feed = scopes.first { ($0["scope"] as String) == "conversations_deleted" }
+                    let feedOK = feed.map { ($0["status"] as String) == "ok" }
+                    fields.append(("deletions", .object([
+                        ("feed", .string(feedOK.map { $0 ? "ok" : "unavailable" } ?? "never")),
+                        ("found_by", .string(feedOK == false ? "full_sweep_only" : "feed_and_full_sweep")),
+                        ("reason", feed.flatMap { Self.accessEntry($0)["reason"] } ?? .null),
+                    ])))
+                }
+                if let notes = (finished?["notes"] as String?).flatMap({ try? JSON.parse(Array($0.utf8)) }) {
+                    fields.append(("notes", notes))
+                }
                 if let webhooks, NotificationHint.Kind.allCases.contains(where: { $0.resource == resource }) {
                     fields.append(("webhooks", .object([
                         ("received", .int(webhooks.receivedByResource[resource] ?? 0)),
@@ -121,11 +165,64 @@ extension MirrorReader {
                 return .object(fields)
             }
             let generation = try MirrorGeneration.current(db)
-            return .object([
-                ("data", .array(resources)), ("generation", .int(generation.generation)),
+            var answer: [(String, JSON)] = [
+                ("data", .array(resources)), ("unavailable", .array(unavailable)), ("generation", .int(generation.generation)),
                 ("last_write_at", .int(generation.changedAt)), ("webhooks", Self.webhookStatus(webhooks)),
-            ])
+            ]
+            if let health { answer.append(("intercom", Self.intercomStatus(health))) }
+            return .object(answer)
         }
+    }
+
+    /// A resource's status from its last finished run: `never` without one.
+    static func resourceStatus(_ run: Row?) -> String {
+        switch run?["status"] as String? {
+        case nil: "never"
+        case "succeeded": "ok"
+        case let other?: other
+        }
+    }
+
+    /// Why a run did not end `ok`: Intercom's status, code, message and endpoint for `unavailable`, the error for `failed`.
+    static func reason(_ run: Row?) -> JSON {
+        guard let run else { return .null }
+        switch run["status"] as String? {
+        case "unavailable":
+            return .object([
+                ("http_status", .int(run["http_status"] as Int?)), ("code", .string(run["error_code"] as String?)),
+                ("message", .string(run["error"] as String?)), ("endpoint", .string(run["endpoint"] as String?)),
+            ])
+        case "failed": return .object([("message", .string(run["error"] as String?))])
+        default: return .null
+        }
+    }
+
+    /// One `sync_access` row: a sub-resource's or feed's status and, when unavailable, Intercom's reason.
+    static func accessEntry(_ row: Row) -> JSON {
+        let unavailable = (row["status"] as String) == "unavailable"
+        return .object([
+            ("scope", .string(row["scope"] as String)), ("status", .string(row["status"] as String)),
+            ("reason", unavailable ? .object([
+                ("http_status", .int(row["http_status"] as Int?)), ("code", .string(row["code"] as String?)),
+                ("message", .string(row["message"] as String?)), ("endpoint", .string(row["endpoint"] as String?)),
+            ]) : .null),
+            ("since", .int(row["since"] as Int?)), ("checked_at", .int(row["checked_at"] as Int?)),
+        ])
+    }
+
+    /// The sync's view of Intercom: the host, whether the token was accepted, and whose it is (never the token).
+    static func intercomStatus(_ health: SyncHealth.State) -> JSON {
+        let workspace = health.workspace
+        return .object([
+            ("host", .string(health.host)),
+            ("credentials", .string(health.credentialProblem != nil ? "rejected" : health.checkedAt == nil ? "unknown" : "ok")),
+            ("message", .string(health.credentialProblem)),
+            ("checked_at", .int(health.checkedAt)),
+            ("workspace", workspace.map { w in .object([
+                ("app_id", .string(w.appID)), ("name", .string(w.name)), ("region", .string(w.region)),
+                ("timezone", .string(w.timezone)), ("admin_id", .string(w.adminID)), ("admin_email", .string(w.adminEmail)),
+            ]) } ?? .null),
+        ])
     }
 
     /// The webhook counters since the process started; `enabled: false` when no secret is configured.

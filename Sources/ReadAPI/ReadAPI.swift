@@ -15,7 +15,8 @@ public enum ReadAPI {
         router.add(middleware: APIMiddleware(apiKeys: configuration.apiKeys, webhooksEnabled: configuration.webhooks != nil))
         router.add(middleware: ConditionalGetMiddleware(reader: reader))
         ReadController(reader: reader).addRoutes(to: router)
-        ServiceRoutes(reader: reader, registry: registry, openAPI: OpenAPIDocument.yaml, inbox: configuration.webhooks?.inbox)
+        ServiceRoutes(reader: reader, registry: registry, openAPI: OpenAPIDocument.yaml, inbox: configuration.webhooks?.inbox,
+                      health: configuration.syncHealth)
             .addRoutes(to: router)
         WebhookRoutes(receiver: configuration.webhooks).addRoutes(to: router)
         return router

@@ -1,5 +1,6 @@
 import Foundation
 import IntercomAPI
+import MirrorStore
 
 /// What the read API needs beyond the mirror: its keys, the query budget, and the webhook receiver if it is on.
 public struct ReadAPIConfiguration: Sendable {
@@ -10,11 +11,15 @@ public struct ReadAPIConfiguration: Sendable {
     public var queryBudget: Duration
     /// `POST /webhooks/intercom`, when a client secret is configured; nil answers that route 404.
     public var webhooks: WebhookReceiver?
+    /// The running sync's view of Intercom (a rejected token, the workspace), when the sync runs in this process.
+    public var syncHealth: SyncHealth?
 
-    public init(apiKeys: [String] = [], queryBudget: Duration = .seconds(1), webhooks: WebhookReceiver? = nil) {
+    public init(apiKeys: [String] = [], queryBudget: Duration = .seconds(1), webhooks: WebhookReceiver? = nil,
+                syncHealth: SyncHealth? = nil) {
         self.apiKeys = apiKeys
         self.queryBudget = queryBudget
         self.webhooks = webhooks
+        self.syncHealth = syncHealth
     }
 
     /// Parses `INTERCACHE_API_KEYS`: a comma list; blanks are ignored.

@@ -15,6 +15,8 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     let openAPI: String
     /// The webhook inbox, whose counters `/sync` and `/metrics` report; nil when webhooks are off.
     let inbox: NotificationInbox?
+    /// The sync's view of Intercom when it runs in this process (`serve`): a rejected token makes `/readyz` 503.
+    let health: SyncHealth?
 
     /// The last `/counts` answer, encoded, and the write generation it was computed at: dashboards poll it, and
     /// between two sync writes it cannot change, so only the first poll after a write pays for the dozen GROUP BYs
@@ -28,10 +30,16 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
         router.get("/counts") { _, _ in Response.json(encoded: try await summary()) }
         router.get("/search") { request, _ in try await search(request) }
         router.get("/sync") { _, _ in
-            Response.json(try await reader.syncStatus(now: Int(Date().timeIntervalSince1970), webhooks: inbox?.counters))
+            Response.json(try await reader.syncStatus(now: Int(Date().timeIntervalSince1970), webhooks: inbox?.counters,
+                                                      health: health?.current))
         }
         router.get("/healthz") { _, _ in Response.json(.object([("status", .string("ok"))])) }
         router.get("/readyz") { _, _ in
+            if let state = health?.current, let problem = state.credentialProblem {
+                throw APIError(.serviceUnavailable, "intercom_token_rejected",
+                               "Intercom at \(state.host) rejected the access token (401: \(problem)); the sync writes nothing until it is fixed.",
+                               hint: "check INTERCOM_ACCESS_TOKEN, and INTERCOM_REGION or --region if the workspace is not in the US")
+            }
             guard try await reader.isReady() else { throw APIError.notReady }
             return Response.json(.object([("status", .string("ready"))]))
         }
@@ -78,6 +86,13 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
             }
             if let total = entry["intercom_total"]?.intValue {
                 registry.makeGauge(name: "intercache_intercom_total", labels: [("resource", resource)]).set(Double(total))
+            }
+            if let status = entry["status"]?.stringValue {
+                registry.makeGauge(name: "intercache_sync_resource_unavailable", labels: [("resource", resource)])
+                    .set(status == "unavailable" ? 1.0 : 0.0)
+            }
+            if let drift = entry["drift"]?["values"]?.intValue {
+                registry.makeGauge(name: "intercache_sync_drift_values", labels: [("resource", resource)]).set(Double(drift))
             }
         }
     }

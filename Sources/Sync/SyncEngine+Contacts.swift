@@ -1,4 +1,3 @@
-import Logging
 import Foundation
 import GRDB
 import IntercomAPI
@@ -20,14 +19,15 @@ struct EnrichedContact: Sendable {
     var notes: [JSON]?
 }
 
-/// A contact page ready to commit: its contacts with their fetched lists, and its users' event summaries.
+/// A contact page ready to commit: its contacts with their fetched lists, and its users' event summaries (nil for a
+/// user whose summaries could not be fetched: the stored ones stay).
 struct ContactPage: PreparedPage {
     var contacts: [EnrichedContact]
-    var eventSummaries: [(String, [JSON])]
+    var eventSummaries: [(String, [JSON]?)]
 
     var rowCount: Int {
         contacts.reduce(0) { $0 + 1 + ($1.notes?.count ?? 0) + $1.fullLists.values.reduce(0) { $0 + $1.count } }
-            + eventSummaries.reduce(0) { $0 + $1.1.count }
+            + eventSummaries.reduce(0) { $0 + ($1.1?.count ?? 0) }
     }
 }
 
@@ -57,8 +57,9 @@ extension SyncEngine {
         // sweep that starts here covers every user: one resumed from a killed process may have begun without them.
         let events = sweeping && state.position == nil ? context.inlineEvents : nil
         try await walkPages(style, batchRows: options.batchRows, state: &state, report: &report) { page in
-            async let enriched = enrichContacts(page.items, limit: options.concurrency)
-            async let summaries = fetchEventSummaries(events == nil ? [] : Self.userIDs(page.items), limit: options.concurrency)
+            async let enriched = enrichContacts(page.items, access: context.access, limit: options.concurrency)
+            async let summaries = fetchEventSummaries(events == nil ? [] : Self.userIDs(page.items), access: context.access,
+                                                      limit: options.concurrency)
             return ContactPage(contacts: try await enriched, eventSummaries: try await summaries)
         } commit: { pages, saved in
             let eventRows = try await store.write { tx in
@@ -73,9 +74,10 @@ extension SyncEngine {
             events?.add(eventRows)
             return pages.reduce(0) { $0 + $1.contacts.count }
         }
-        if sweeping { report.deleted += try await resolveAbsentContacts(generation: generation, events: events) }
+        if sweeping { report.deleted += try await resolveAbsentContacts(generation: generation, events: events, access: context.access) }
         report.mirrored = try await finishPass(state, table: table, indexLagSeconds: options.indexLagSeconds)
-        if let events {
+        // Summaries refused along the way leave the events pass to its own resource, which reports them unavailable.
+        if let events, context.access.outcome(.eventSummaries).problem == nil {
             try await store.write { tx in
                 let key = SyncResource.eventSummaries.rawValue
                 try Self.finishEventSweep(try Checkpoint.fetchOne(tx.db, key: key) ?? Checkpoint(resource: key), tx: tx)
@@ -84,9 +86,10 @@ extension SyncEngine {
         }
     }
 
-    /// Ids of the users (not leads) among contact items: event summaries exist for users only.
+    /// Ids of the users among contact items: event summaries exist for users only. A `role` that is not a string (schema
+    /// drift) may still be a user's, so only a contact that says it is a lead is left out.
     static func userIDs(_ items: [JSON]) -> [String] {
-        items.filter { $0["role"]?.stringValue == "user" }.compactMap { $0["id"]?.stringValue }
+        items.filter { $0["role"]?.stringValue != "lead" }.compactMap { $0["id"]?.idValue }
     }
 
     /// The last second of the day before the one holding `watermark`, in the workspace timezone: contact search's
@@ -102,52 +105,74 @@ extension SyncEngine {
         let notes = Catalog.table("notes")
         for contact in contacts {
             try tx.upsert(table, item: contact.item, sweep: generation, fullLists: contact.fullLists, keep: contact.keep)
-            if let list = contact.notes, let id = contact.item["id"]?.stringValue {
+            if let list = contact.notes, let id = contact.item["id"]?.idValue {
                 try tx.replaceRows(notes, where: "contact_id", equals: id,
-                                   rows: list.map { Normalizer.row(notes, item: $0, owner: nil) })
+                                   rows: list.map { tx.normalized(notes, item: $0) })
             }
         }
     }
 
     /// Fetches the sub-lists a page's contacts need: lists cut at 10 (`has_more`) and notes that changed.
-    func enrichContacts(_ items: [JSON], limit: Int) async throws -> [EnrichedContact] {
-        let ids = items.compactMap { $0["id"]?.stringValue }
+    func enrichContacts(_ items: [JSON], access: PassAccess, limit: Int) async throws -> [EnrichedContact] {
+        let ids = items.compactMap { $0["id"]?.idValue }
         let stored = try await storedContacts(ids)
         return try await concurrentMap(items, limit: limit) { item in
-            try await self.enrich(item, stored: item["id"]?.stringValue.flatMap { stored[$0] })
+            try await self.enrich(item, stored: item["id"]?.idValue.flatMap { stored[$0] }, access: access)
         }
     }
 
-    func enrich(_ item: JSON, stored: StoredContact?) async throws -> EnrichedContact {
+    /// A sub-list that is refused (see `PassAccess`) or gone since the page was listed leaves what the mirror holds of
+    /// it as it is: the contact itself is still written, and the next full sweep tries the list again.
+    func enrich(_ item: JSON, stored: StoredContact?, access: PassAccess) async throws -> EnrichedContact {
         var result = EnrichedContact(item: item)
-        guard let id = item["id"]?.stringValue else { return result }
+        guard let id = item["id"]?.idValue else { return result }
         let changed = stored?.updatedAt != item["updated_at"]?.intValue
         do {
             for child in Catalog.table("contacts").children {
-                guard let hasMore = child.hasMorePath, let fullList = child.fullList,
-                      Normalizer.lookup(item, hasMore) == .bool(true) else { continue }
-                let total = Normalizer.lookup(item, Array(child.arrayPath.dropLast()) + ["total_count"])?.intValue
+                guard let hasMorePath = child.hasMorePath, let fullList = child.fullList,
+                      let scope = AccessScope.forChild(child.table) else { continue }
+                let listPath = Array(child.arrayPath.dropLast())
+                let total = Normalizer.lookup(item, listPath + ["total_count"])?.intValue
+                let embedded = Normalizer.lookup(item, child.arrayPath)?.arrayValue
+                // `has_more` decides; when it is not a boolean (drift), the list is fetched unless the embedded one is
+                // known to be whole.
+                let cut: Bool = switch Normalizer.lookup(item, hasMorePath) {
+                case let .bool(flag)?: flag
+                case nil where embedded != nil && total == nil: false
+                default: total.map { $0 > (embedded?.count ?? 0) } ?? true
+                }
+                guard cut else { continue }
                 if changed || stored?.childCounts[child.table] != total {
                     let path = fullList.path.replacingOccurrences(of: "{id}", with: id)
-                    result.fullLists[child.table] = try await client.send(IntercomRequest(.get, path))[fullList.itemsKey]?.arrayValue ?? []
-                } else {
-                    result.keep.insert(child.table)
+                    if let body = try await sideCall(scope, access, { try await client.send(IntercomRequest(.get, path)) }) {
+                        result.fullLists[child.table] = body[fullList.itemsKey]?.arrayValue ?? []
+                        continue
+                    }
                 }
+                result.keep.insert(child.table)
             }
-            let noteTotal = item["notes"]?["total_count"]?.intValue ?? 0
-            let embedded = Set((item["notes"]?["data"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue })
+            // A `notes` that is not a list object, or a `total_count` that is not a number (drift), is unknown: the
+            // notes are fetched rather than the stored ones dropped.
+            let noteTotal: Int? = switch item["notes"] {
+            case nil, .null?: 0
+            case let .object(members)?: members.first { $0.0 == "total_count" }.map { $0.1 == .null ? 0 : $0.1.intValue } ?? 0
+            default: nil
+            }
+            let embedded = Set((item["notes"]?["data"]?.arrayValue ?? []).compactMap { $0["id"]?.idValue })
             let held = stored?.noteIDs ?? []
             if noteTotal == 0 {
                 if !held.isEmpty { result.notes = [] }
-            } else if held.count != noteTotal || !embedded.isSubset(of: held) {
-                var notes: [JSON] = []
-                for try await page in client.pages(.pageNumber(path: "/contacts/\(id)/notes", itemsKey: "data", perPage: 60)) {
-                    notes += page.items
+            } else if noteTotal == nil || held.count != noteTotal || !embedded.isSubset(of: held) {
+                result.notes = try await sideCall(.notes, access) {
+                    var notes: [JSON] = []
+                    for try await page in client.pages(.pageNumber(path: "/contacts/\(id)/notes", itemsKey: "data", perPage: 60)) {
+                        notes += page.items
+                    }
+                    return notes
                 }
-                result.notes = notes
             }
-        } catch IntercomError.notFound, IntercomError.merged {
-            // Gone since the page was listed; the next sweep settles it. Keep what we hold rather than half a list.
+        } catch IntercomError.merged {
+            // Merged since the page was listed; the next sweep settles it. Keep what we hold rather than half a list.
             result.fullLists = [:]
             result.keep = Set(Catalog.table("contacts").children.map(\.table))
             result.notes = nil
@@ -178,15 +203,15 @@ extension SyncEngine {
     }
 
     /// Contacts a complete sweep did not list: a `GET` tells deleted (404) from merged (410, with the survivor).
-    func resolveAbsentContacts(generation: Int, events: InlineEvents?) async throws -> Int {
+    func resolveAbsentContacts(generation: Int, events: InlineEvents?, access: PassAccess) async throws -> Int {
         let table = Catalog.table("contacts")
         let absent = try await store.unswept(table, generation: generation)
         var deleted = 0
         for id in absent {
             do {
                 let item = try await client.send(IntercomRequest(.get, "/contacts/\(id)"))
-                let enriched = try await enrich(item, stored: nil)
-                let summaries = try await fetchEventSummaries(events == nil ? [] : Self.userIDs([item]), limit: 1)
+                let enriched = try await enrich(item, stored: nil, access: access)
+                let summaries = try await fetchEventSummaries(events == nil ? [] : Self.userIDs([item]), access: access, limit: 1)
                 let eventRows = try await store.write { tx in
                     try Self.applyContacts([enriched], table: table, generation: generation, tx: tx)
                     return try Self.applyEventSummaries(summaries, tx: tx)

@@ -1,4 +1,3 @@
-import Logging
 import GRDB
 import IntercomAPI
 import MirrorStore
@@ -36,7 +35,7 @@ extension SyncEngine {
         let generation = state.sweepGeneration
         let store = self.store
         try await walkPages(style, batchRows: options.batchRows, state: &state, report: &report) { page in
-            let listed = page.items.compactMap { item in item["id"]?.stringValue.map { ($0, item["updated_at"]?.intValue) } }
+            let listed = page.items.compactMap { item in item["id"]?.idValue.map { ($0, item["updated_at"]?.intValue) } }
             let stored = try await store.storedUpdatedAt(table, ids: listed.map(\.0))
             let changed = listed.filter { stored[$0.0] == nil || stored[$0.0] != $0.1 }.map(\.0)
             let unchanged = Set(listed.map(\.0)).subtracting(changed)
@@ -70,7 +69,7 @@ extension SyncEngine {
                 try tx.deleteUnswept(table, generation: generation, reason: "absent_from_full_sweep", at: Self.now())
             }
         }
-        report.deleted += try await syncDeletedConversations()
+        report.deleted += try await syncDeletedConversations(access: context.access)
         report.mirrored = try await finishPass(state, table: table, indexLagSeconds: options.indexLagSeconds)
         // Truncation is a property of the mirror, not of one pass: report every conversation Intercom cut at 500.
         report.truncated = try await store.read { db in
@@ -78,36 +77,44 @@ extension SyncEngine {
         }
     }
 
-    /// `GET /conversations/deleted` lists deletions newest first: read until the ones already applied.
-    func syncDeletedConversations() async throws -> Int {
+    /// `GET /conversations/deleted` lists deletions newest first: read until the ones already applied. Some workspaces
+    /// and tokens do not have it (401 `token_unauthorized`, 403, 404): deletions are then found by full sweeps only,
+    /// and the conversations themselves sync as usual.
+    func syncDeletedConversations(access: PassAccess) async throws -> Int {
         let key = "conversations_deleted"
         let since = try await store.checkpoint(key).watermark ?? 0
         let table = Catalog.table("conversations")
-        var newest = since
-        var deleted = 0
-        // 60 is the page-size maximum of Intercom's page-numbered lists.
-        pages: for try await page in client.pages(.pageNumber(path: "/conversations/deleted", itemsKey: "conversations", perPage: 60)) {
-            var ids: [String] = []
-            for item in page.items {
-                let at = item["deleted_at"]?.intValue ?? Int.max
-                // Equal times are re-applied: deleting twice changes nothing, skipping one would keep a ghost.
-                if at < since { break pages }
-                newest = max(newest, at)
-                if let id = item["id"]?.stringValue { ids.append(id) }
+        let store = self.store
+        let client = self.client
+        let outcome = try await sideCall(.conversationsDeleted, access) { () -> (newest: Int, deleted: Int) in
+            var newest = since
+            var deleted = 0
+            // 60 is the page-size maximum of Intercom's page-numbered lists.
+            pages: for try await page in client.pages(.pageNumber(path: "/conversations/deleted", itemsKey: "conversations", perPage: 60)) {
+                var ids: [String] = []
+                for item in page.items {
+                    let at = item["deleted_at"]?.intValue ?? Int.max
+                    // Equal times are re-applied: deleting twice changes nothing, skipping one would keep a ghost.
+                    if at < since { break pages }
+                    newest = max(newest, at)
+                    if let id = item["id"]?.idValue { ids.append(id) }
+                }
+                let batch = ids
+                deleted += try await store.write { tx in
+                    let present = try tx.storedUpdatedAt(table, ids: batch).keys
+                    for id in present { try tx.delete(table, id: id, reason: "deleted", at: Self.now()) }
+                    return present.count
+                }
             }
-            let batch = ids
-            deleted += try await store.write { tx in
-                let present = try tx.storedUpdatedAt(table, ids: batch).keys
-                for id in present { try tx.delete(table, id: id, reason: "deleted", at: Self.now()) }
-                return present.count
-            }
+            return (newest, deleted)
         }
-        let mark = newest
+        guard let outcome else { return 0 }
+        let mark = outcome.newest
         try await store.write { tx in
             var state = try Checkpoint.fetchOne(tx.db, key: key) ?? Checkpoint(resource: key)
             state.watermark = mark
             try tx.save(state)
         }
-        return deleted
+        return outcome.deleted
     }
 }

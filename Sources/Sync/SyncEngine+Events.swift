@@ -1,4 +1,3 @@
-import Logging
 import GRDB
 import IntercomAPI
 import MirrorStore
@@ -29,11 +28,16 @@ extension SyncEngine {
         while true {
             let after = state.position ?? ""
             let users = try await store.read { db in
-                try String.fetchAll(db, sql: "SELECT id FROM contacts WHERE role = 'user' AND id > ? ORDER BY id LIMIT ?",
+                try String.fetchAll(db, sql: "SELECT id FROM contacts WHERE role IS NOT 'lead' AND id > ? ORDER BY id LIMIT ?",
                                     arguments: [after, batchSize])
             }
             guard let last = users.last else { break }
-            let summaries = try await fetchEventSummaries(users, limit: context.options.concurrency)
+            let summaries = try await fetchEventSummaries(users, access: context.access, limit: context.options.concurrency)
+            // Refused (or missing) for this token: the resource is unavailable, the summaries held are kept, and the
+            // sweep resumes here on the next pass.
+            if !context.access.allows(.eventSummaries), let problem = context.access.outcome(.eventSummaries).problem {
+                throw problem.error
+            }
             state.position = last
             let saved = state
             report.written += try await store.write { tx in
@@ -49,31 +53,39 @@ extension SyncEngine {
         }
     }
 
-    /// Each user's event summaries (`GET /events?summary=true`); a user gone since it was listed has none.
-    func fetchEventSummaries(_ users: [String], limit: Int) async throws -> [(String, [JSON])] {
-        try await concurrentMap(users, limit: limit) { id -> (String, [JSON]) in
+    /// Each user's event summaries (`GET /events?summary=true`). A user gone since it was listed, or a call refused
+    /// (see `PassAccess`), gives nil: the summaries held for that user stay.
+    func fetchEventSummaries(_ users: [String], access: PassAccess, limit: Int) async throws -> [(String, [JSON]?)] {
+        try await concurrentMap(users, limit: limit) { id -> (String, [JSON]?) in
             do {
-                let body = try await self.client.send(IntercomRequest(.get, "/events", query: [
-                    ("type", "user"), ("intercom_user_id", id), ("summary", "true"),
-                ]))
-                let events = (body["events"]?.arrayValue ?? []).map { event -> JSON in
-                    guard case let .object(members) = event else { return event }
-                    return .object(members + [("contact_id", .string(id))])
+                let body = try await self.sideCall(.eventSummaries, access) {
+                    try await self.client.send(IntercomRequest(.get, "/events", query: [
+                        ("type", "user"), ("intercom_user_id", id), ("summary", "true"),
+                    ]))
+                }
+                let events = body.map { body in
+                    (body["events"]?.arrayValue ?? []).map { event -> JSON in
+                        guard case let .object(members) = event else { return event }
+                        return .object(members + [("contact_id", .string(id))])
+                    }
                 }
                 return (id, events)
-            } catch IntercomError.notFound, IntercomError.merged {
-                return (id, [])
+            } catch IntercomError.merged {
+                return (id, nil)
             }
         }
     }
 
-    /// Replaces each user's stored summaries with the fetched ones; returns the rows written.
-    static func applyEventSummaries(_ summaries: [(String, [JSON])], tx: MirrorTransaction) throws -> Int {
+    /// Replaces each user's stored summaries with the fetched ones (users with nil keep theirs); returns the rows written.
+    static func applyEventSummaries(_ summaries: [(String, [JSON]?)], tx: MirrorTransaction) throws -> Int {
         let table = Catalog.table("event_summaries")
+        var written = 0
         for (id, events) in summaries {
-            try tx.replaceRows(table, where: "contact_id", equals: id, rows: events.map { Normalizer.row(table, item: $0, owner: nil) })
+            guard let events else { continue }
+            try tx.replaceRows(table, where: "contact_id", equals: id, rows: events.map { tx.normalized(table, item: $0) })
+            written += events.count
         }
-        return summaries.reduce(0) { $0 + $1.1.count }
+        return written
     }
 
     /// Records a completed sweep of every user's summaries in the events checkpoint.

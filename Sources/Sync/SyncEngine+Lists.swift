@@ -1,4 +1,3 @@
-import Logging
 import GRDB
 import IntercomAPI
 import MirrorStore
@@ -60,12 +59,17 @@ extension SyncEngine {
     func syncSegmentMembers(report: inout ResourceReport, context: PassContext) async throws {
         let segmentIDs = try await store.read { db in try String.fetchAll(db, sql: "SELECT id FROM segments ORDER BY id") }
         let links = Catalog.table("contact_segments")
+        let client = self.client
         for segmentID in segmentIDs {
-            var members: [String] = []
             let query: JSON = .object([("field", .string("segment_id")), ("operator", .string("=")), ("value", .string(segmentID))])
-            for try await page in client.pages(.cursorSearch(path: "/contacts/search", itemsKey: "data", query: query, sort: nil, perPage: context.options.perPage)) {
-                members += page.items.compactMap { $0["id"]?.stringValue }
-            }
+            let style = PageStyle.cursorSearch(path: "/contacts/search", itemsKey: "data", query: query, sort: nil,
+                                               perPage: context.options.perPage)
+            // Refused or missing: membership stays as mirrored, and the segments themselves are synced.
+            guard let members = try await sideCall(.contactSegments, context.access, { () -> [String] in
+                var members: [String] = []
+                for try await page in client.pages(style) { members += page.items.compactMap { $0["id"]?.idValue } }
+                return members
+            }) else { continue }
             let rows = members.map { [$0.databaseValue, segmentID.databaseValue] }
             try await store.write { tx in try tx.replaceRows(links, where: "segment_id", equals: segmentID, rows: rows) }
             report.written += rows.count

@@ -1,4 +1,3 @@
-import GRDB
 import Foundation
 import Synchronization
 import IntercomAPI
@@ -11,46 +10,56 @@ public final class SyncEngine: Sendable {
     public let store: MirrorDatabase
     let logger: Logger
     let progress: SyncProgress
+    /// Whether Intercom accepts the token, and whose it is: `serve`'s read API reports it.
+    public let health: SyncHealth
 
     public init(client: IntercomClient, store: MirrorDatabase, logger: Logger, progress: SyncProgress = SyncProgress(output: nil)) {
         self.client = client
         self.store = store
         self.logger = logger
         self.progress = progress
+        self.health = SyncHealth(host: client.configuration.baseURL)
     }
 
     static func now() -> Int { Int(Date().timeIntervalSince1970) }
 
-    /// One pass over `options.resources`; resources run concurrently and fail independently, except a
-    /// rejected token, which stops everything.
+    /// One pass over `options.resources`; resources run concurrently and end independently (`ok`, `unavailable`,
+    /// `failed`), except a rejected token, which stops everything: before any write when `/me` rejects it.
     public func run(_ options: SyncOptions) async throws -> SyncReport {
         let started = Date()
         let callsBefore = client.statistics
-        let me = try await client.send(IntercomRequest(.get, "/me"))
-        let timezone = me["app"]?["timezone"]?.stringValue.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+        let workspace = try await readWorkspace()
+        let timezone = workspace?.timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
         let startedAt = Self.now()
         try await store.write { tx in try tx.closeInterruptedRuns(at: startedAt) }
         let wanted = Set(options.resources)
-        let context = PassContext(options: options, timezone: timezone,
+        let context = PassContext(options: options, timezone: timezone, access: PassAccess(logger: logger),
                                   inlineEvents: wanted.contains(.eventSummaries) && wanted.contains(.contacts) ? InlineEvents() : nil)
         var reports: [ResourceReport] = []
-        try await withThrowingTaskGroup(of: [ResourceReport].self) { group in
-            for resource in SyncResource.allCases where wanted.contains(resource) && resource != .eventSummaries {
-                group.addTask {
-                    var chain = [try await self.runResource(resource, context)]
-                    // Event summaries are fetched per user, so they follow the contacts they belong to.
-                    if resource == .contacts, wanted.contains(.eventSummaries) {
-                        chain.append(try await self.runResource(.eventSummaries, context))
+        do {
+            try await withThrowingTaskGroup(of: [ResourceReport].self) { group in
+                for resource in SyncResource.allCases where wanted.contains(resource) && resource != .eventSummaries {
+                    group.addTask {
+                        var chain = [try await self.runResource(resource, context)]
+                        // Event summaries are fetched per user, so they follow the contacts they belong to.
+                        if resource == .contacts, wanted.contains(.eventSummaries) {
+                            chain.append(try await self.runResource(.eventSummaries, context))
+                        }
+                        return chain
                     }
-                    return chain
                 }
+                if wanted.contains(.eventSummaries), !wanted.contains(.contacts) {
+                    group.addTask { [try await self.runResource(.eventSummaries, context)] }
+                }
+                for try await chain in group { reports += chain }
             }
-            if wanted.contains(.eventSummaries), !wanted.contains(.contacts) {
-                group.addTask { [try await self.runResource(.eventSummaries, context)] }
-            }
-            for try await chain in group { reports += chain }
+        } catch let IntercomError.unauthorized(message) {
+            // The token was revoked mid-pass: what committed stays, and the pass stops as it would have at `/me`.
+            health.record(workspace: nil, credentialProblem: message, at: Self.now())
+            throw SyncError.badCredentials(host: client.configuration.baseURL, message: message)
         }
         var report = SyncReport()
+        report.workspace = workspace
         report.resources = reports.sorted { $0.resource < $1.resource }
         var api = client.statistics
         api.calls -= callsBefore.calls
@@ -62,7 +71,32 @@ public final class SyncEngine: Sendable {
         return report
     }
 
-    /// Runs one resource with its `sync_runs` row; errors other than a rejected token end up in the report.
+    /// `GET /me`, once per pass: the workspace's timezone, region and the token's admin, logged (never the token). A
+    /// rejected token stops the pass before any write; a token refused `/me` alone (401 `token_unauthorized`, 403, 404)
+    /// still syncs what it may, with days in UTC.
+    func readWorkspace() async throws -> IntercomWorkspace? {
+        do {
+            let workspace = IntercomWorkspace(me: try await client.send(IntercomRequest(.get, "/me")))
+            health.record(workspace: workspace, credentialProblem: nil, at: Self.now())
+            logger.info("intercom workspace", metadata: [
+                "app_id": "\(workspace.appID ?? "?")", "name": "\(workspace.name ?? "?")", "region": "\(workspace.region ?? "?")",
+                "admin": "\(workspace.adminEmail ?? workspace.adminID ?? "?")", "host": "\(client.configuration.baseURL)",
+            ])
+            progress.note(workspace.summary + " at " + client.configuration.baseURL)
+            return workspace
+        } catch let IntercomError.unauthorized(message) {
+            health.record(workspace: nil, credentialProblem: message, at: Self.now())
+            throw SyncError.badCredentials(host: client.configuration.baseURL, message: message)
+        } catch let error as IntercomError where error.accessProblem != nil {
+            health.record(workspace: nil, credentialProblem: nil, at: Self.now())
+            logger.warning("GET /me refused; syncing without the workspace's timezone (days in UTC)",
+                           metadata: ["reason": "\(error.accessProblem!)"])
+            return nil
+        }
+    }
+
+    /// Runs one resource with its `sync_runs` row. A refusal (401 `token_unauthorized`, 403, or 404 on its listing)
+    /// makes it `unavailable` and keeps its rows; other errors make it `failed`; a rejected token is rethrown.
     func runResource(_ resource: SyncResource, _ context: PassContext) async throws -> ResourceReport {
         let started = Date()
         let checkpoint = try await store.checkpoint(resource.rawValue)
@@ -77,27 +111,54 @@ public final class SyncEngine: Sendable {
             try await syncResource(resource, full: full, checkpoint: checkpoint, context: context, report: &report)
         } catch let error as IntercomError {
             if case .unauthorized = error { throw error }
-            report.error = error.description
+            if let problem = error.accessProblem { report.unavailable = problem } else { report.error = error.description }
         } catch is CancellationError {
             throw CancellationError()
         } catch {
             report.error = "\(error)"
         }
+        let scopes = AccessScope.allCases.filter { $0.parent == resource && $0 != .eventSummaries }
+            .map { ($0, context.access.outcome($0)) }.filter { $0.1.touched }
+        for (scope, outcome) in scopes {
+            guard let problem = outcome.problem else { continue }
+            report.unavailableScopes.append((scope, problem))
+            if scope == .conversationsDeleted {
+                report.notes.append("deletions are found by full sweeps only: \(problem)")
+            }
+        }
+        report.drift = store.drift.take(tables: resource.tables)
+        for field in report.drift {
+            logger.warning("values of an unexpected type stored as best they could be (raw keeps them)", metadata: [
+                "resource": "\(resource.rawValue)", "field": "\(field.name)", "values": "\(field.count)",
+                "seen": "\(field.seen.joined(separator: ","))",
+            ])
+        }
         report.seconds = Date().timeIntervalSince(started)
         let finished = report
         let calls = client.statistics.calls - callsBefore
         try await store.write { tx in
-            var saved = try Checkpoint.fetchOne(tx.db, key: resource.rawValue) ?? Checkpoint(resource: resource.rawValue)
-            saved.lastError = finished.error
-            if finished.error == nil { saved.lastSuccessAt = Self.now() }
+            var saved = try tx.checkpoint(resource.rawValue)
+            saved.lastError = finished.error ?? finished.unavailable.map { "unavailable: \($0)" }
+            if finished.status == "ok" { saved.lastSuccessAt = Self.now() }
             try tx.save(saved)
-            try tx.closeRun(runID, status: finished.error == nil ? "succeeded" : "failed", written: finished.written,
-                            deleted: finished.deleted, mirrored: finished.mirrored, intercomTotal: finished.intercomTotal,
-                            truncated: finished.truncated, apiCalls: calls, error: finished.error, at: Self.now())
+            for (scope, outcome) in scopes {
+                try tx.recordAccess(scope: scope.rawValue, resource: resource.rawValue, problem: outcome.problem, at: Self.now())
+            }
+            try tx.closeRun(runID, status: finished.error != nil ? "failed" : finished.unavailable != nil ? "unavailable" : "succeeded",
+                            written: finished.written, deleted: finished.deleted, mirrored: finished.mirrored,
+                            intercomTotal: finished.intercomTotal, truncated: finished.truncated, apiCalls: calls,
+                            error: finished.error, problem: finished.unavailable, drift: finished.drift, notes: finished.notes,
+                            at: Self.now())
         }
         progress.finish(finished)
         if let error = finished.error {
             logger.error("resource sync failed", metadata: ["resource": "\(resource.rawValue)", "error": "\(error)"])
+        }
+        if let problem = finished.unavailable {
+            logger.warning("resource unavailable to this token; its mirrored rows are kept", metadata: [
+                "resource": "\(resource.rawValue)", "status": "\(problem.status)", "code": "\(problem.code)",
+                "message": "\(problem.message)", "endpoint": "\(problem.endpoint)",
+            ])
         }
         return finished
     }
@@ -126,6 +187,8 @@ struct PassContext: Sendable {
     let options: SyncOptions
     /// The workspace timezone, from `GET /me`: contact search on dates is day-granular in it.
     let timezone: TimeZone
+    /// What this pass's sub-resource and feed calls answered.
+    let access: PassAccess
     /// Set when this pass wants both contacts and event summaries: a full contact sweep then fetches each page's
     /// event summaries with the page and commits them in its transaction, and the events pass has nothing left to do.
     var inlineEvents: InlineEvents?

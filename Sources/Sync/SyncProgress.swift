@@ -1,5 +1,3 @@
-import Logging
-import GRDB
 import Foundation
 import Synchronization
 
@@ -36,9 +34,17 @@ public final class SyncProgress: Sendable {
     }
 
     func finish(_ report: ResourceReport) {
-        let summary = report.error.map { "failed: \($0)" } ?? String(format: "done in %.1f s", report.seconds)
+        let summary = report.error.map { "failed: \($0)" } ?? report.unavailable.map { "unavailable: \($0)" }
+            ?? String(format: "done in %.1f s", report.seconds)
         state.withLock { $0.rows[report.resource] = (report.mode, report.written, summary) }
         emit(report.resource, force: true)
+    }
+
+    /// One line of its own, such as the workspace the token belongs to.
+    func note(_ line: String) {
+        guard let output else { return }
+        state.withLock { $0.drawnLines = 0 }
+        output.write(Data((line + "\n").utf8))
     }
 
     private func emit(_ resource: SyncResource, force: Bool) {

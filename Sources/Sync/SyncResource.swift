@@ -1,6 +1,5 @@
-import Logging
-import GRDB
 import Foundation
+import MirrorStore
 
 /// The resources a sync can mirror; `--resources` takes these names.
 public enum SyncResource: String, CaseIterable, Sendable, Comparable {
@@ -21,6 +20,21 @@ public enum SyncResource: String, CaseIterable, Sendable, Comparable {
         }
     }
 
+    /// The mirrored tables this resource's pass writes: its own, their child tables, and the lists it fetches per item.
+    /// Its drift is counted over these.
+    public var tables: Set<String> {
+        let main: String = switch self {
+        case .dataAttributes: "data_attributes"
+        case .eventSummaries: "event_summaries"
+        default: rawValue
+        }
+        var names: Set<String> = [main]
+        for (_, child) in Catalog.descendants(of: Catalog.table(main)) { names.insert(child.name) }
+        if self == .contacts { names.insert("notes") }
+        if self == .segments { names.insert("contact_segments") }
+        return names
+    }
+
     public static func < (lhs: SyncResource, rhs: SyncResource) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
@@ -29,12 +43,15 @@ public enum SyncResource: String, CaseIterable, Sendable, Comparable {
 /// Why a sync could not run or finish.
 public enum SyncError: Error, CustomStringConvertible {
     case unknownResource(String, known: [String])
-    case failed(resource: String, underlying: String)
+    /// Intercom answered 401 `unauthorized` ("Access Token Invalid"): the token is wrong, revoked, or of another region.
+    case badCredentials(host: String, message: String)
 
     public var description: String {
         switch self {
         case let .unknownResource(name, known): "unknown resource '\(name)'; known resources: \(known.joined(separator: ", "))"
-        case let .failed(resource, underlying): "\(resource): \(underlying)"
+        case let .badCredentials(host, message):
+            "Intercom at \(host) rejected the access token (401: \(message)). Check INTERCOM_ACCESS_TOKEN (or --token), "
+                + "and --region (INTERCOM_REGION) if the workspace is not in the US."
         }
     }
 }

@@ -1,8 +1,8 @@
-import GRDB
 import Foundation
 import IntercomAPI
 import Logging
 import Metrics
+import MirrorStore
 import ServiceLifecycle
 
 /// Runs sync passes on a schedule inside the service group: incremental every `interval`, and a full sweep
@@ -33,6 +33,8 @@ public struct SyncScheduler: Service {
             Counter(label: "intercache_sync_records_total", dimensions: dimensions).increment(by: resource.written)
             Counter(label: "intercache_sync_deleted_total", dimensions: dimensions).increment(by: resource.deleted)
             if resource.error != nil { Counter(label: "intercache_sync_failures_total", dimensions: dimensions).increment() }
+            if resource.unavailable != nil { Counter(label: "intercache_sync_unavailable_total", dimensions: dimensions).increment() }
+            Counter(label: "intercache_sync_drift_total", dimensions: dimensions).increment(by: resource.drift.reduce(0) { $0 + $1.count })
         }
         Counter(label: "intercache_intercom_api_calls_total").increment(by: report.api.calls)
         Counter(label: "intercache_intercom_rate_limited_total").increment(by: report.api.rateLimited)
@@ -55,9 +57,14 @@ public struct SyncScheduler: Service {
                         "full": "\(pass.full)", "rows": "\(report.written)", "calls": "\(report.api.calls)",
                         "rate_limited": "\(report.api.rateLimited)", "seconds": "\(String(format: "%.1f", report.seconds))",
                         "failed": "\(report.resources.filter { $0.error != nil }.map(\.resource.rawValue))",
+                        "unavailable": "\(report.resources.filter { $0.unavailable != nil }.map(\.resource.rawValue))",
                     ])
                 } catch is CancellationError {
                     return
+                } catch let error as SyncError {
+                    // A rejected token: nothing is written, /readyz answers 503 and /sync says why; the next pass tries
+                    // again, so a token fixed in the workspace heals without a restart.
+                    logger.error("sync pass stopped", metadata: ["error": "\(error)"])
                 } catch {
                     logger.error("sync pass failed", metadata: ["error": "\(error)"])
                 }

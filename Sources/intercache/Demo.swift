@@ -58,7 +58,7 @@ struct Demo: AsyncParsableCommand {
             let store = try MirrorDatabase(path: database)
             let engine = SyncEngine(client: client, store: store, logger: logger, progress: SyncProgress(output: .standardError))
             let report = try await engine.run(SyncOptions())
-            printError(SyncCommand().summary(report))
+            printError(SyncCommand.summary(report))
             let secret = workspace.webhooks.settings.secret ?? String(UInt64.random(in: .min ... .max), radix: 16)
             let app = ServeApplication(
                 engine: SyncEngine(client: client, store: store, logger: logger), options: SyncOptions(),

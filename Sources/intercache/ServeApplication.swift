@@ -29,7 +29,7 @@ struct ServeApplication {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let scheduler = SyncScheduler(engine: engine, options: options, interval: interval, fullInterval: fullInterval, logger: logger)
         let webhooks = WebhookSetup(secret: webhookSecret, engine: engine, logger: logger)
-        let configuration = ReadAPIConfiguration(apiKeys: apiKeys, webhooks: webhooks.receiver)
+        let configuration = ReadAPIConfiguration(apiKeys: apiKeys, webhooks: webhooks.receiver, syncHealth: engine.health)
         let port = self.port
         return Application(
             router: ReadAPI.buildRouter(store: engine.store, configuration: configuration, registry: registry),

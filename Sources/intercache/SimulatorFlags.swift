@@ -39,6 +39,14 @@ struct SimulatorFlags: ParsableArguments {
     var webhookDropRate = 0.0
     @Option(help: "Share of webhooks sent twice (0 to 1).")
     var webhookDuplicateRate = 0.0
+    @Option(help: "Refuse scopes to the token, as real workspaces do: scope=401|403|403-forbidden|404|removed, comma separated (for example articles=404,conversations=403,contact_notes=401). Scopes: \(AccessScopeName.all.joined(separator: ", ")).")
+    var deny = ""
+    @Option(help: "Share of objects whose fields arrive with another JSON type (0 to 1), as schema drift.")
+    var driftShare = 0.0
+    @Option(help: "Comma list of field names that drift (default: every field of a drifted object).")
+    var driftFields: String?
+    @Option(help: "The region /me reports for the app: US, EU or AU.")
+    var region = "US"
 
     func validate() throws {
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1") }
@@ -49,6 +57,8 @@ struct SimulatorFlags: ParsableArguments {
         guard (0...1).contains(webhookDropRate), (0...1).contains(webhookDuplicateRate) else {
             throw ValidationError("--webhook-drop-rate and --webhook-duplicate-rate must be between 0 and 1")
         }
+        guard (0...1).contains(driftShare) else { throw ValidationError("--drift-share must be between 0 and 1") }
+        do { _ = try AccessScopeName.parse(deny) } catch { throw ValidationError("--deny: \(error.message)") }
         guard webhookDelayMs >= 0 else { throw ValidationError("--webhook-delay-ms must not be negative") }
         if let url = webhookURL, URL(string: url)?.scheme?.hasPrefix("http") != true {
             throw ValidationError("--webhook-url must be an http(s) URL, got '\(url)'")
@@ -74,6 +84,10 @@ struct SimulatorFlags: ParsableArguments {
         o.scrollExpiry = scrollExpiry
         o.webhookURL = webhookURL
         o.webhookSecret = webhookSecret
+        o.denials = (try? AccessScopeName.parse(deny)) ?? [:]
+        o.driftShare = driftShare
+        o.driftFields = driftFields.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        o.region = region
         return o
     }
 

@@ -9,8 +9,10 @@ import Sync
 struct SyncFlags: ParsableArguments {
     @Option(help: "SQLite mirror file (env INTERCACHE_DATABASE; default ./intercache.sqlite).")
     var database: String?
-    @Option(name: .customLong("intercom-url"), help: "Intercom API base URL (env INTERCOM_BASE_URL; default https://api.intercom.io).")
+    @Option(name: .customLong("intercom-url"), help: "Intercom API base URL (env INTERCOM_BASE_URL); wins over --region.")
     var intercomURL: String?
+    @Option(help: "The workspace's region, which picks Intercom's host: us, eu or au (env INTERCOM_REGION; default us).")
+    var region: String?
     @Option(help: "Intercom access token (env INTERCOM_ACCESS_TOKEN).")
     var token: String?
     @Option(help: "Comma list of resources to sync (default all): \(SyncResource.allCases.map(\.rawValue).joined(separator: ",")).")
@@ -25,13 +27,25 @@ struct SyncFlags: ParsableArguments {
     static let environment = ProcessInfo.processInfo.environment
 
     var databasePath: String { database ?? Self.environment["INTERCACHE_DATABASE"] ?? "./intercache.sqlite" }
-    var baseURL: String { intercomURL ?? Self.environment["INTERCOM_BASE_URL"] ?? "https://api.intercom.io" }
+    /// Flags before environment variables, and a URL before a region: `--intercom-url`, `--region`, `INTERCOM_BASE_URL`,
+    /// `INTERCOM_REGION`, then the US host.
+    var baseURL: String {
+        if let intercomURL { return intercomURL }
+        if let region, let known = IntercomRegion(rawValue: region.lowercased()) { return known.baseURL }
+        if let url = Self.environment["INTERCOM_BASE_URL"], !url.isEmpty { return url }
+        if let region = Self.environment["INTERCOM_REGION"], let known = IntercomRegion(rawValue: region.lowercased()) { return known.baseURL }
+        return IntercomRegion.us.baseURL
+    }
 
     func validate() throws {
         guard rateLimitShare > 0, rateLimitShare <= 1 else { throw ValidationError("--rate-limit-share must be in (0, 1]") }
         guard concurrency >= 1, concurrency <= 256 else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard batchRows >= 1, batchRows <= 100_000 else { throw ValidationError("--batch-rows must be between 1 and 100000") }
         _ = try SyncResource.parseList(resources)
+        for (name, value) in [("--region", region), ("INTERCOM_REGION", Self.environment["INTERCOM_REGION"])] {
+            guard let value, !value.isEmpty, IntercomRegion(rawValue: value.lowercased()) == nil else { continue }
+            throw ValidationError("\(name) must be one of \(IntercomRegion.allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
+        }
         guard URL(string: baseURL)?.scheme?.hasPrefix("http") == true else {
             throw ValidationError("--intercom-url (or INTERCOM_BASE_URL) must be an http(s) URL, got '\(baseURL)'")
         }
@@ -59,10 +73,8 @@ struct SyncFlags: ParsableArguments {
     }
 }
 
-/// The message for a failed sync; a rejected token names the variable to fix.
+/// The message for a sync that could not run: a rejected token names the variable to fix and the host tried.
 func syncFailureMessage(_ error: any Error) -> String {
-    if case let IntercomError.unauthorized(message)? = error as? IntercomError {
-        return "Intercom rejected the access token (\(message)). Check INTERCOM_ACCESS_TOKEN (or --token)."
-    }
+    if let error = error as? SyncError, case .badCredentials = error { return error.description }
     return "sync failed: \(error)"
 }

@@ -93,9 +93,17 @@ import Testing
 
     @Test func aRejectedTokenStopsTheSyncWithAClearError() async throws {
         _ = try await withRig(token: "a-revoked-token") { rig in
-            await #expect(throws: IntercomError.unauthorized(message: "Access Token Invalid")) {
-                try await rig.sync()
+            let error = await #expect(throws: SyncError.self) { try await rig.sync() }
+            let message = try #require(error).description
+            #expect(message.contains("INTERCOM_ACCESS_TOKEN"))
+            #expect(message.contains(rig.base))
+            #expect(message.contains("Access Token Invalid"))
+            // Stopped before any write: no run was opened, no checkpoint saved.
+            let written = try await rig.store.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sync_runs") ?? -1) + (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sync_state") ?? -1)
             }
+            #expect(written == 0)
+            #expect(rig.engine.health.current.credentialProblem == "Access Token Invalid")
         }
     }
 }

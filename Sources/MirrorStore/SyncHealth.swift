@@ -1,0 +1,34 @@
+import IntercomAPI
+import Synchronization
+
+/// What the running sync knows that is not in the mirror: whether Intercom accepted the token, and whose it is. `serve`
+/// shares one between its scheduler and the read API, so a rejected token turns `/readyz` 503 and `/sync` says why,
+/// without the sync writing anything.
+public final class SyncHealth: Sendable {
+    /// The state after the latest pass's `GET /me`.
+    public struct State: Sendable, Equatable {
+        /// The Intercom host the sync calls.
+        public var host: String
+        /// Why Intercom rejected the token (401 `unauthorized`), nil when it was accepted or not tried yet.
+        public var credentialProblem: String?
+        /// Whose token it is, from the last `/me` that answered.
+        public var workspace: IntercomWorkspace?
+        /// When `/me` was last tried (unix seconds).
+        public var checkedAt: Int?
+    }
+
+    private let state: Mutex<State>
+
+    public init(host: String) { state = Mutex(State(host: host)) }
+
+    public var current: State { state.withLock { $0 } }
+
+    /// Records a pass's `/me`: the workspace it named, or why the token was rejected.
+    public func record(workspace: IntercomWorkspace?, credentialProblem: String?, at now: Int) {
+        state.withLock {
+            $0.credentialProblem = credentialProblem
+            if let workspace { $0.workspace = workspace }
+            $0.checkedAt = now
+        }
+    }
+}
