@@ -75,10 +75,10 @@ public enum OpenAPIDocument {
                             ],
                             responses: [("200", json("Matches, best first", schemaRef("SearchResults"))),
                                         ("304", ref("responses", "NotModified"))] + errors(notFound: false))),
-            ("/sync", get(summary: "Per resource: last success, lag, rows against Intercom's totals, truncations, last error", tag: "service",
+            ("/sync", get(summary: "Per resource: status (ok, unavailable, failed, never) and reason, last success, lag, rows against Intercom's totals, truncations, drift, refused sub-resources", tag: "service",
                           parameters: [], responses: [("200", json("Sync status", schemaRef("SyncStatus")))] + errors(notFound: false))),
             ("/healthz", get(summary: "Liveness", tag: "service", parameters: [], responses: [("200", json("Alive", object))], open: true)),
-            ("/readyz", get(summary: "Ready once a first sync has completed", tag: "service", parameters: [],
+            ("/readyz", get(summary: "Ready once a first sync has completed; 503 intercom_token_rejected while Intercom rejects the token", tag: "service", parameters: [],
                             responses: [("200", json("Ready", object)), ("503", ref("responses", "Unavailable"))], open: true)),
             ("/metrics", get(summary: "Prometheus metrics", tag: "service", parameters: [], responses: [
                 ("200", .object([("description", .string("Prometheus text format")),
