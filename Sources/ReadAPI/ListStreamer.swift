@@ -1,7 +1,9 @@
+import GRDB
 import HTTPTypes
 import Hummingbird
 import IntercomAPI
 import MirrorStore
+import Logging
 import NIOCore
 
 /// Streams a whole list as CSV or NDJSON, page by page on the keyset, so memory stays flat however long the list.
@@ -14,30 +16,47 @@ struct ListStreamer: Sendable {
     let format: ListFormat
     let projection: Projection
 
-    func response(startingAfter start: Cursor?) -> Response {
+    /// The streamed response. The first page is read before the status line, so everything a JSON request would be
+    /// refused for (an unknown parent, a bad cursor, a query past its budget) is refused the same way, with the same
+    /// status and JSON error body. A failure on a later page, after the 200 went out, ends the body without its last
+    /// chunk, so the client sees an incomplete transfer; it is logged with the request id.
+    func response(startingAfter start: Cursor?, logger: Logger) async throws -> Response {
         let contentType = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
+        let first = try await reader.page(plan, after: start, limit: Self.pageSize)
         let body = ResponseBody { [self] writer in
             if format == .csv {
                 try await writer.write(ByteBuffer(string: projection.selected.map(\.column.name).joined(separator: ",") + "\r\n"))
             }
-            var cursor = start
-            repeat {
-                let page = try await reader.page(plan, after: cursor, limit: Self.pageSize)
-                var bytes: [UInt8] = []
-                for row in page.rows {
-                    if format == .csv {
-                        bytes += Array(projection.selected.map { RowEncoder.csvCell(row[$0.index], $0.column) }.joined(separator: ",").utf8)
-                        bytes += [13, 10]
-                    } else {
-                        RowEncoder.object(row, projection).write(into: &bytes)
-                        bytes.append(10)
-                    }
+            var page = first
+            do {
+                while true {
+                    let bytes = encode(page.rows)
+                    if !bytes.isEmpty { try await writer.write(ByteBuffer(bytes: bytes)) }
+                    guard let next = page.next else { break }
+                    page = try await reader.page(plan, after: next, limit: Self.pageSize)
                 }
-                if !bytes.isEmpty { try await writer.write(ByteBuffer(bytes: bytes)) }
-                cursor = page.next
-            } while cursor != nil
+            } catch {
+                logger.error("streamed export failed after its 200; the body ends without its last chunk",
+                             metadata: ["error": "\(error)"])
+                throw error
+            }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: contentType], body: body)
+    }
+
+    /// One page's rows as CSV lines or NDJSON objects.
+    func encode(_ rows: [[DatabaseValue]]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for row in rows {
+            if format == .csv {
+                bytes += Array(projection.selected.map { RowEncoder.csvCell(row[$0.index], $0.column) }.joined(separator: ",").utf8)
+                bytes += [13, 10]
+            } else {
+                RowEncoder.object(row, projection).write(into: &bytes)
+                bytes.append(10)
+            }
+        }
+        return bytes
     }
 }

@@ -45,8 +45,9 @@ struct ReadController<Context: RequestContext>: Sendable {
             if let total = page.total { envelope.append(("total_count", .int(total))) }
             return .json(.object(envelope))
         case .csv, .ndjson:
-            return ListStreamer(reader: reader, plan: plan, format: query.format,
-                                projection: Projection(resource: route.resource, fields: query.fields)).response(startingAfter: query.cursor)
+            return try await ListStreamer(reader: reader, plan: plan, format: query.format,
+                                projection: Projection(resource: route.resource, fields: query.fields))
+                .response(startingAfter: query.cursor, logger: context.logger)
         }
     }
 
