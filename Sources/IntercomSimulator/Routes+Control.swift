@@ -38,6 +38,7 @@ struct ControlRoutes<Context: RequestContext> {
                 if let v = body["latency_ms"]?.doubleValue { r.latencySeconds = min(max(0, v), 10_000) / 1000 }
                 r.forcedFaults += (body["force_faults"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Workspace.Fault.init(rawValue:)) }
                 if let denials { r.denials = denials }
+                if let v = body["expire_scroll_after_pages"]?.intValue { r.expireScrollAfterPages = max(1, v) }
                 if let v = body["drift_share"]?.doubleValue { r.drift.share = min(max(v, 0), 1) }
                 if let v = body["drift_fields"] {
                     let names = v.arrayValue?.compactMap(\.stringValue)

@@ -36,6 +36,9 @@ public final class Workspace: Sendable {
         var denials: [String: Denial] = [:]
         /// Schema drift applied to responses.
         var drift = DriftSettings()
+        /// Set through the control surface: the next scroll expires after serving this many pages, as if its client
+        /// had idled past `scrollExpiry`; then it is cleared.
+        var expireScrollAfterPages: Int?
     }
 
     struct RateWindow {
@@ -48,6 +51,7 @@ public final class Workspace: Sendable {
         var position: Int
         var lastUsed: Int
         var finished: Bool
+        var pages: Int
     }
 
     /// What the simulator saw of its clients, for tests and benchmarks.
@@ -215,7 +219,8 @@ extension Workspace {
                 }
                 let newParam = UUID().uuidString.lowercased()
                 let page = Array(ids.prefix(Workspace.scrollPageSize))
-                r.scroll = OpenScroll(param: newParam, position: page.count, lastUsed: now, finished: page.isEmpty)
+                r.scroll = OpenScroll(param: newParam, position: page.count, lastUsed: now, finished: page.isEmpty, pages: 1)
+                r.expireScrollIfAsked()
                 return (page, newParam)
             }
             guard var open = r.scroll, open.param == param else {
@@ -225,11 +230,22 @@ extension Workspace {
             open.position += page.count
             open.lastUsed = now
             open.finished = page.isEmpty
+            open.pages += 1
             r.scroll = open
+            r.expireScrollIfAsked()
             return (page, param)
         }
     }
 
     /// A 500 during a scroll kills it: Intercom cannot resume a scroll after a network error.
     func abandonScroll() { runtime.withLock { $0.scroll = nil } }
+}
+
+extension Workspace.Runtime {
+    /// Drops the open scroll once it has served the pages the control surface asked for.
+    mutating func expireScrollIfAsked() {
+        guard let limit = expireScrollAfterPages, let open = scroll, open.pages >= limit else { return }
+        scroll = nil
+        expireScrollAfterPages = nil
+    }
 }

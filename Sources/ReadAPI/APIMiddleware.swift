@@ -22,6 +22,9 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let requestID = RequestID.next()
+        // Every log line of the request (a streamed export failing after its 200 included) names the id the client got.
+        var context = context
+        context.logger[metadataKey: "request_id"] = "\(requestID)"
         var response: Response
         // The webhook route is authenticated by Intercom's signature, not by API keys (Intercom cannot send one).
         let webhook = request.uri.path == WebhookRoutes<Context>.path
@@ -37,8 +40,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let apiError = Self.apiError(error)
             if apiError.status == .internalServerError {
-                context.logger.error("request failed", metadata: ["request_id": "\(requestID)", "path": "\(request.uri.path)",
-                                                                  "error": "\(String(reflecting: error))"])
+                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
             }
             response = .json(apiError.body(requestID: requestID), status: apiError.status)
             if apiError.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }

@@ -15,6 +15,8 @@ struct ListStreamer: Sendable {
     let plan: ListPlan
     let format: ListFormat
     let projection: Projection
+    /// See `ReadAPIConfiguration.streamFailsAfterPages`.
+    var failsAfterPages: Int? = nil
 
     /// The streamed response. The first page is read before the status line, so everything a JSON request would be
     /// refused for (an unknown parent, a bad cursor, a query past its budget) is refused the same way, with the same
@@ -28,11 +30,14 @@ struct ListStreamer: Sendable {
                 try await writer.write(ByteBuffer(string: projection.selected.map(\.column.name).joined(separator: ",") + "\r\n"))
             }
             var page = first
+            var written = 0
             do {
                 while true {
                     let bytes = encode(page.rows)
                     if !bytes.isEmpty { try await writer.write(ByteBuffer(bytes: bytes)) }
+                    written += 1
                     guard let next = page.next else { break }
+                    if let failsAfterPages, written >= failsAfterPages { throw APIError.queryTimeout }
                     page = try await reader.page(plan, after: next, limit: Self.pageSize)
                 }
             } catch {

@@ -14,7 +14,7 @@ public enum ReadAPI {
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: APIMiddleware(apiKeys: configuration.apiKeys, webhooksEnabled: configuration.webhooks != nil))
         router.add(middleware: ConditionalGetMiddleware(reader: reader))
-        ReadController(reader: reader).addRoutes(to: router)
+        ReadController(reader: reader, streamFailsAfterPages: configuration.streamFailsAfterPages).addRoutes(to: router)
         ServiceRoutes(reader: reader, registry: registry, openAPI: OpenAPIDocument.yaml, inbox: configuration.webhooks?.inbox,
                       health: configuration.syncHealth)
             .addRoutes(to: router)

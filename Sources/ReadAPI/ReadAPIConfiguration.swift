@@ -13,6 +13,9 @@ public struct ReadAPIConfiguration: Sendable {
     public var webhooks: WebhookReceiver?
     /// The running sync's view of Intercom (a rejected token, the workspace), when the sync runs in this process.
     public var syncHealth: SyncHealth?
+    /// For tests of the one failure a streamed export can have after its 200: the stream fails, as a later page past
+    /// its budget would, once this many pages are written.
+    package var streamFailsAfterPages: Int?
 
     public init(apiKeys: [String] = [], queryBudget: Duration = .seconds(1), webhooks: WebhookReceiver? = nil,
                 syncHealth: SyncHealth? = nil) {

@@ -9,6 +9,7 @@ import NIOCore
 /// The read routes over the mirror. Each handler parses the query, reads through `MirrorReader`, and encodes.
 struct ReadController<Context: RequestContext>: Sendable {
     let reader: MirrorReader
+    let streamFailsAfterPages: Int?
 
     /// Hummingbird spells a path parameter `:id`; OpenAPI spells it `{id}`.
     static func routerPath(_ path: String) -> RouterPath { RouterPath(path.replacingOccurrences(of: "{id}", with: ":id")) }
@@ -46,7 +47,8 @@ struct ReadController<Context: RequestContext>: Sendable {
             return .json(.object(envelope))
         case .csv, .ndjson:
             return try await ListStreamer(reader: reader, plan: plan, format: query.format,
-                                projection: Projection(resource: route.resource, fields: query.fields))
+                                projection: Projection(resource: route.resource, fields: query.fields),
+                                failsAfterPages: streamFailsAfterPages)
                 .response(startingAfter: query.cursor, logger: context.logger)
         }
     }

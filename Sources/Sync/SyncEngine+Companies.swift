@@ -39,6 +39,13 @@ extension SyncEngine {
                     if reason.hasPrefix("500") || request.query.isEmpty { continue scrolling }
                     gap = true  // keep draining this scroll so it closes; a page may be lost, so scroll again after
                     continue
+                } catch let IntercomError.notFound(problem) where !request.query.isEmpty {
+                    // The scroll expired under us (a minute idle, perhaps while the process was paused): Intercom has
+                    // dropped it, so scroll again. Only a 404 on the first page means the endpoint is missing.
+                    failures += 1
+                    guard failures < 100 else { throw IntercomError.scrollBroken(reason: "too many expired scrolls: \(problem.message)") }
+                    logger.info("the company scroll expired; scrolling again", metadata: ["message": "\(problem.message)"])
+                    continue scrolling
                 } catch let IntercomError.rejected(400, code, _) where code == "scroll_exists" {
                     // Another scroll of this app is open (perhaps ours, from a process that was killed): wait it out.
                     guard clock.now - waitStarted < .seconds(context.options.scrollWaitSeconds) else {

@@ -33,6 +33,7 @@ struct ServeApplication {
         let port = self.port
         return Application(
             router: ReadAPI.buildRouter(store: engine.store, configuration: configuration, registry: registry),
+            server: ReadAPI.server(),
             configuration: .init(address: .hostname(host, port: port), serverName: "intercache"),
             services: [scheduler] + webhooks.services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },

@@ -34,6 +34,13 @@ struct SyncedMirror: Sendable {
                               _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         try await Application(router: router(configuration)).test(.router, body)
     }
+
+    /// Runs requests against the API over a loopback socket, through the HTTP server `serve` uses.
+    func withLiveAPI<T: Sendable>(_ configuration: ReadAPIConfiguration = testConfiguration,
+                                  _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await Application(router: router(configuration), server: ReadAPI.server(),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live, body)
+    }
 }
 
 /// The shared read-only mirror: syncing once keeps the suite fast; tests that write make their own with `freshMirror`.

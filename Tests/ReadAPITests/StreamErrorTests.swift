@@ -1,9 +1,12 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import GRDB
 import IntercomAPI
 import MirrorStore
+import NIOCore
+import NIOHTTP1
 import ReadAPI
 import Testing
 
@@ -60,6 +63,38 @@ import Testing
             let some = (0..<100).map { "name__ne=x\($0)" }.joined(separator: "&")
             #expect(try await client.getJSON("/contacts?\(some)").status == .ok)
             #expect(try await client.getText("/contacts?\(some)&format=csv").status == .ok)
+        }
+    }
+
+    /// A failure after the 200 (here forced after the first page, as a later page past its budget would fail) ends
+    /// the chunked body without its last chunk: a real HTTP client reports the transfer incomplete, never complete.
+    @Test(arguments: ["csv", "ndjson"])
+    func aFailureAfterTheFirstPageIsAnIncompleteTransfer(format: String) async throws {
+        let mirror = try await freshMirror(contacts: 700, conversations: 20)
+        var configuration = SyncedMirror.testConfiguration
+        configuration.streamFailsAfterPages = 1
+        for failing in [false, true] {
+            let outcome = try await mirror.withLiveAPI(failing ? configuration : SyncedMirror.testConfiguration) { client in
+                let port = try #require(client.port)
+                let response = try await HTTPClient.shared.execute(
+                    HTTPClientRequest(url: "http://127.0.0.1:\(port)/contacts?format=\(format)"), timeout: .seconds(60))
+                #expect(response.status == .ok)
+                var lines = 0
+                do {
+                    for try await chunk in response.body { lines += chunk.readableBytesView.filter { $0 == 10 }.count }
+                    return (lines: lines, error: nil as String?)
+                } catch {
+                    return (lines: lines, error: "\(error)")
+                }
+            }
+            let rows = (format == "csv" ? 1 : 0) + 700
+            if failing {
+                #expect(outcome.error != nil, "a broken export read as complete, \(outcome.lines) lines")
+                #expect(outcome.lines < rows)
+            } else {
+                #expect(outcome.error == nil)
+                #expect(outcome.lines == rows)
+            }
         }
     }
 }

@@ -26,6 +26,27 @@ import Testing
         }
     }
 
+    /// A scroll that expires between two pages (a minute idle on Intercom; a loaded machine in CI) answers 404 to its
+    /// `scroll_param`: that is not a missing endpoint, and the pass scrolls again instead of calling companies
+    /// unavailable.
+    @Test func anExpiredScrollIsScrolledAgainNotReportedUnavailable() async throws {
+        var options = rigOptions()
+        options.scrollExpiry = 600  // only the expiry the test asks for, however slow the machine
+        try await withRig(options) { rig in
+            try await rig.control(.post, "/config", .object([("expire_scroll_after_pages", .int(1))]))
+            let report = try await rig.sync(resources: [.companies])
+            let companies = try #require(report.resources.first)
+            #expect(companies.status == "ok", "\(companies.unavailable.map { "\($0.status) \($0.message)" } ?? companies.error ?? "")")
+            let total = try #require(rig.workspace.groundTruth()["companies"]?["total"]?.intValue)
+            #expect(companies.mirrored == total)
+            // One page, the 404 on the expired param, then the whole scroll again: its pages of 50 and the empty one.
+            let pages = (total + 49) / 50
+            #expect(pages > 1)
+            #expect(rig.workspace.counters.byEndpoint["GET /companies/scroll"] == 1 + 1 + pages + 1)
+            #expect(try await differences(rig).filter { $0.hasPrefix("companies") } == [])
+        }
+    }
+
     /// Event summaries (a call per user, full sweeps only) come with a full contact sweep's pages, and on their own when
     /// the pass has no contact sweep: both ways, every user's summaries are mirrored.
     @Test func eventSummariesCoverEveryUserWithTheContactSweepAndOnTheirOwn() async throws {
