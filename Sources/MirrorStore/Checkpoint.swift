@@ -37,3 +37,75 @@ public struct Checkpoint: Codable, Sendable, Equatable, FetchableRecord, Persist
         case updatedAt = "updated_at"
     }
 }
+
+/// The transitions of a checkpoint: a pass begins (or resumes), advances, and finishes; a sweep of a resource without
+/// pages (lists, the company scroll, event summaries) begins and finishes the same way. Each is a plain value change,
+/// saved by the caller in the transaction of the rows it covers.
+extension Checkpoint {
+    /// Starts a paged pass, or keeps the one of the same kind a killed process left (its position and generation).
+    /// A new full sweep takes the next generation, so rows it does not stamp are known to be gone. Returns whether it
+    /// resumed.
+    @discardableResult
+    public mutating func begin(sweeping: Bool, at now: Int) -> Bool {
+        let kind: Mode = sweeping ? .sweep : .incremental
+        if mode == kind && passStartedAt != nil { return true }
+        mode = kind
+        position = nil
+        passStartedAt = now
+        if sweeping { sweepGeneration += 1 }
+        return false
+    }
+
+    /// The generation a sweep now starting or resuming stamps: an unfinished sweep's own, else the next.
+    public var nextSweepGeneration: Int { mode == .sweep ? sweepGeneration : sweepGeneration + 1 }
+
+    /// Starts (or resumes) a sweep that has no pages to resume from: it stamps `nextSweepGeneration`.
+    public mutating func beginSweep(at now: Int) {
+        sweepGeneration = nextSweepGeneration
+        mode = .sweep
+        passStartedAt = now
+    }
+
+    /// Starts a sweep of users' event summaries, or resumes the one under way after its last user.
+    public mutating func beginUserSweep(at now: Int) {
+        guard mode != .sweep else { return }
+        mode = .sweep
+        position = nil
+        passStartedAt = now
+    }
+
+    /// Everything up to `position` is committed (with this checkpoint); nil starts the pass's pages over.
+    public mutating func advance(to position: String?) { self.position = position }
+
+    /// Ends a paged pass: everything changed before it started is in, less the search index's lag, so the next
+    /// incremental pass re-reads what search may not have shown yet. The watermark never moves back.
+    public mutating func finishPass(indexLagSeconds: Int, at now: Int) {
+        let mark = (passStartedAt ?? now) - indexLagSeconds
+        watermark = max(mark, watermark ?? 0)
+        if mode == .sweep { lastFullSweepAt = now } else { lastIncrementalAt = now }
+        mode = .idle
+        position = nil
+    }
+
+    /// Ends a sweep; `continues` keeps it open (a list whose rows another step of the pass still stamps).
+    public mutating func finishSweep(at now: Int, continues: Bool = false) {
+        mode = continues ? .sweep : .idle
+        position = nil
+        if !continues { lastFullSweepAt = now }
+    }
+
+    /// Ends a full list refresh that stamped `generation`, which is then the current one.
+    public mutating func finishRefresh(generation: Int, at now: Int, continues: Bool = false) {
+        sweepGeneration = generation
+        finishSweep(at: now, continues: continues)
+    }
+
+    /// Moves the watermark forward to `mark` (a feed read up to there).
+    public mutating func raiseWatermark(to mark: Int) { watermark = max(mark, watermark ?? 0) }
+
+    /// Records how the resource's pass ended.
+    public mutating func record(error: String?, succeeded: Bool, at now: Int) {
+        lastError = error
+        if succeeded { lastSuccessAt = now }
+    }
+}

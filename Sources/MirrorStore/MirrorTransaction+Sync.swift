@@ -17,6 +17,12 @@ extension MirrorTransaction {
             """).execute(arguments: [id, id])
     }
 
+    /// Conversations whose parts Intercom capped: the one count of `parts_truncated`, for the sync's report and the
+    /// dashboard.
+    public func truncatedConversations() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations WHERE parts_truncated = 1") ?? 0
+    }
+
     /// Opens a `sync_runs` row and returns its id.
     public func openRun(resource: String, mode: String, at now: Int) throws -> Int64 {
         try db.execute(sql: "INSERT INTO sync_runs (resource, mode, started_at) VALUES (?, ?, ?)", arguments: [resource, mode, now])

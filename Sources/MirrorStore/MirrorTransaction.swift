@@ -14,7 +14,7 @@ public struct MirrorTransaction {
     }
 
     /// `item`'s column values for `table` (see `Normalizer.row`), counting drift in this transaction's tally.
-    public func normalized(_ table: TableSpec, item: JSON, owner: String? = nil) -> [DatabaseValue] {
+    func normalized(_ table: TableSpec, item: JSON, owner: String? = nil) -> [DatabaseValue] {
         Normalizer.row(table, item: item, owner: owner, drift: drift)
     }
 
@@ -48,8 +48,19 @@ public struct MirrorTransaction {
         }
     }
 
+    /// Replaces the rows of `table` where `column = value` with Intercom's `items`, normalized as the catalog says.
+    public func replaceRows(_ table: TableSpec, where column: String, equals value: String, items: [JSON]) throws {
+        try replaceRows(table, where: column, equals: value, rows: items.map { normalized(table, item: $0) })
+    }
+
+    /// Replaces the rows of `table` where `column = value` with rows of text values (a link table's ids), in catalog
+    /// column order.
+    public func replaceRows(_ table: TableSpec, where column: String, equals value: String, values: [[String?]]) throws {
+        try replaceRows(table, where: column, equals: value, rows: values.map { $0.map(\.databaseValue) })
+    }
+
     /// Replaces the rows of `table` where `column = value` with `rows` (full column values in catalog order).
-    public func replaceRows(_ table: TableSpec, where column: String, equals value: String, rows: [[DatabaseValue]]) throws {
+    func replaceRows(_ table: TableSpec, where column: String, equals value: String, rows: [[DatabaseValue]]) throws {
         try db.execute(sql: "DELETE FROM \(Schema.quoted(table.name)) WHERE \(Schema.quoted(column)) = ?", arguments: [value])
         let statement = try db.cachedStatement(sql: Self.insertSQL(table))
         for row in rows {

@@ -96,7 +96,7 @@ extension MirrorReader {
                     """, arguments: [resource])
                 let rows = tables.contains(resource) ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quotedName(resource))") : nil
                 let truncated = resource == "conversations"
-                    ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations WHERE parts_truncated = 1") : nil
+                    ? try MirrorTransaction(db: db).truncatedConversations() : nil
                 let newestChange = tables.contains(resource) && Catalog.table(resource).columns.contains { $0.name == "updated_at" }
                     ? try Int.fetchOne(db, sql: "SELECT MAX(updated_at) FROM \(Schema.quotedName(resource))") : nil
                 let sinceSuccess = lastSuccess.map { max(0, now - $0) }

@@ -1,5 +1,4 @@
 import Logging
-import GRDB
 import IntercomAPI
 import MirrorStore
 
@@ -13,12 +12,10 @@ extension SyncEngine {
     func syncCompanies(checkpoint: Checkpoint, context: PassContext, report: inout ResourceReport) async throws {
         report.mode = "full"
         let table = Catalog.table("companies")
-        let generation = checkpoint.mode == .sweep ? checkpoint.sweepGeneration : checkpoint.sweepGeneration + 1
+        let generation = checkpoint.nextSweepGeneration
         try await store.write { tx in
-            var saved = try Checkpoint.fetchOne(tx.db, key: "companies") ?? Checkpoint(resource: "companies")
-            saved.mode = .sweep
-            saved.sweepGeneration = generation
-            saved.passStartedAt = Self.now()
+            var saved = try tx.checkpoint(SyncResource.companies.rawValue)
+            saved.beginSweep(at: Self.now())
             try tx.save(saved)
         }
         let clock = ContinuousClock()
@@ -68,9 +65,8 @@ extension SyncEngine {
         }
         let (deleted, mirrored) = try await store.write { tx in
             let gone = try tx.deleteUnswept(table, generation: generation, reason: "absent_from_full_sweep", at: Self.now())
-            var saved = try Checkpoint.fetchOne(tx.db, key: "companies") ?? Checkpoint(resource: "companies")
-            saved.mode = .idle
-            saved.lastFullSweepAt = Self.now()
+            var saved = try tx.checkpoint(SyncResource.companies.rawValue)
+            saved.finishSweep(at: Self.now())
             try tx.save(saved)
             return (gone, try tx.count(table))
         }

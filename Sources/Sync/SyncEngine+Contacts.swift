@@ -1,14 +1,6 @@
 import Foundation
-import GRDB
 import IntercomAPI
 import MirrorStore
-
-/// What the mirror already holds for a contact, to decide which sub-lists need fetching.
-struct StoredContact: Sendable {
-    var updatedAt: Int?
-    var noteIDs: Set<String> = []
-    var childCounts: [String: Int] = [:]
-}
 
 /// A contact page item with the extra lists fetched for it.
 struct EnrichedContact: Sendable {
@@ -80,7 +72,7 @@ extension SyncEngine {
         if let events, context.access.outcome(.eventSummaries).problem == nil {
             try await store.write { tx in
                 let key = SyncResource.eventSummaries.rawValue
-                try Self.finishEventSweep(try Checkpoint.fetchOne(tx.db, key: key) ?? Checkpoint(resource: key), tx: tx)
+                try Self.finishEventSweep(try tx.checkpoint(key), tx: tx)
             }
             events.markComplete()
         }
@@ -107,7 +99,7 @@ extension SyncEngine {
             try tx.upsert(table, item: contact.item, sweep: generation, fullLists: contact.fullLists, keep: contact.keep)
             if let list = contact.notes, let id = contact.item["id"]?.idValue {
                 try tx.replaceRows(notes, where: "contact_id", equals: id,
-                                   rows: list.map { tx.normalized(notes, item: $0) })
+                                   items: list)
             }
         }
     }
@@ -115,7 +107,7 @@ extension SyncEngine {
     /// Fetches the sub-lists a page's contacts need: lists cut at 10 (`has_more`) and notes that changed.
     func enrichContacts(_ items: [JSON], access: PassAccess, limit: Int) async throws -> [EnrichedContact] {
         let ids = items.compactMap { $0["id"]?.idValue }
-        let stored = try await storedContacts(ids)
+        let stored = try await store.storedContacts(ids)
         return try await concurrentMap(items, limit: limit) { item in
             try await self.enrich(item, stored: item["id"]?.idValue.flatMap { stored[$0] }, access: access)
         }
@@ -178,28 +170,6 @@ extension SyncEngine {
             result.notes = nil
         }
         return result
-    }
-
-    func storedContacts(_ ids: [String]) async throws -> [String: StoredContact] {
-        guard !ids.isEmpty else { return [:] }
-        return try await store.read { db in
-            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            let arguments = StatementArguments(ids)
-            var result: [String: StoredContact] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, updated_at FROM contacts WHERE id IN (\(marks))", arguments: arguments) {
-                result[row["id"]] = StoredContact(updatedAt: row["updated_at"])
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT contact_id, id FROM notes WHERE contact_id IN (\(marks))", arguments: arguments) {
-                result[row["contact_id"], default: StoredContact()].noteIDs.insert(row["id"])
-            }
-            for link in ["contact_tags", "contact_companies"] {
-                let sql = "SELECT contact_id, COUNT(*) AS n FROM \(link) WHERE contact_id IN (\(marks)) GROUP BY contact_id"
-                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-                    result[row["contact_id"], default: StoredContact()].childCounts[link] = row["n"]
-                }
-            }
-            return result
-        }
     }
 
     /// Contacts a complete sweep did not list: a `GET` tells deleted (404) from merged (410, with the survivor).

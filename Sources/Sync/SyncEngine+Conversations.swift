@@ -1,4 +1,3 @@
-import GRDB
 import IntercomAPI
 import MirrorStore
 
@@ -72,9 +71,7 @@ extension SyncEngine {
         report.deleted += try await syncDeletedConversations(access: context.access)
         report.mirrored = try await finishPass(state, table: table, indexLagSeconds: options.indexLagSeconds)
         // Truncation is a property of the mirror, not of one pass: report every conversation Intercom cut at 500.
-        report.truncated = try await store.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations WHERE parts_truncated = 1") ?? 0
-        }
+        report.truncated = try await store.truncatedConversations()
     }
 
     /// `GET /conversations/deleted` lists deletions newest first: read until the ones already applied. Some workspaces
@@ -111,8 +108,8 @@ extension SyncEngine {
         guard let outcome else { return 0 }
         let mark = outcome.newest
         try await store.write { tx in
-            var state = try Checkpoint.fetchOne(tx.db, key: key) ?? Checkpoint(resource: key)
-            state.watermark = mark
+            var state = try tx.checkpoint(key)
+            state.raiseWatermark(to: mark)
             try tx.save(state)
         }
         return outcome.deleted

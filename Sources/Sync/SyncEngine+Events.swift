@@ -1,4 +1,3 @@
-import GRDB
 import IntercomAPI
 import MirrorStore
 
@@ -19,18 +18,11 @@ extension SyncEngine {
         }
         report.mode = "full"
         var state = checkpoint
-        if state.mode != .sweep {
-            state.mode = .sweep
-            state.position = nil
-            state.passStartedAt = Self.now()
-        }
+        state.beginUserSweep(at: Self.now())
         let batchSize = context.options.perPage
         while true {
             let after = state.position ?? ""
-            let users = try await store.read { db in
-                try String.fetchAll(db, sql: "SELECT id FROM contacts WHERE role IS NOT 'lead' AND id > ? ORDER BY id LIMIT ?",
-                                    arguments: [after, batchSize])
-            }
+            let users = try await store.userIDs(after: after, limit: batchSize)
             guard let last = users.last else { break }
             let summaries = try await fetchEventSummaries(users, access: context.access, limit: context.options.concurrency)
             // Refused (or missing) for this token: the resource is unavailable, the summaries held are kept, and the
@@ -38,7 +30,7 @@ extension SyncEngine {
             if !context.access.allows(.eventSummaries), let problem = context.access.outcome(.eventSummaries).problem {
                 throw problem.error
             }
-            state.position = last
+            state.advance(to: last)
             let saved = state
             report.written += try await store.write { tx in
                 let written = try Self.applyEventSummaries(summaries, tx: tx)
@@ -82,7 +74,7 @@ extension SyncEngine {
         var written = 0
         for (id, events) in summaries {
             guard let events else { continue }
-            try tx.replaceRows(table, where: "contact_id", equals: id, rows: events.map { tx.normalized(table, item: $0) })
+            try tx.replaceRows(table, where: "contact_id", equals: id, items: events)
             written += events.count
         }
         return written
@@ -91,9 +83,7 @@ extension SyncEngine {
     /// Records a completed sweep of every user's summaries in the events checkpoint.
     static func finishEventSweep(_ state: Checkpoint, tx: MirrorTransaction) throws {
         var done = state
-        done.mode = .idle
-        done.position = nil
-        done.lastFullSweepAt = now()
+        done.finishSweep(at: now())
         try tx.save(done)
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 import IntercomAPI
 import MirrorStore
 
@@ -36,14 +35,11 @@ extension SyncEngine {
         let table = Catalog.table(source.table)
         let fetched = items
         let (written, deleted, mirrored) = try await store.write { tx in
-            var checkpoint = try Checkpoint.fetchOne(tx.db, key: source.table) ?? Checkpoint(resource: source.table)
+            var checkpoint = try tx.checkpoint(source.table)
             let generation = checkpoint.sweepGeneration + 1
             for item in fetched { try tx.upsert(table, item: item, sweep: generation) }
             let gone = try tx.deleteUnswept(table, generation: generation, reason: "absent_from_list", at: Self.now())
-            checkpoint.sweepGeneration = generation
-            checkpoint.mode = sweepContinues ? .sweep : .idle
-            checkpoint.position = nil
-            if !sweepContinues { checkpoint.lastFullSweepAt = Self.now() }
+            checkpoint.finishRefresh(generation: generation, at: Self.now(), continues: sweepContinues)
             try tx.save(checkpoint)
             return (fetched.count, gone, try tx.count(table))
         }
@@ -57,7 +53,7 @@ extension SyncEngine {
     /// Segment membership has no change signal (segments are filters), so full sweeps rebuild it per segment
     /// from a contact search on `segment_id`: one page per 150 members instead of one call per contact.
     func syncSegmentMembers(report: inout ResourceReport, context: PassContext) async throws {
-        let segmentIDs = try await store.read { db in try String.fetchAll(db, sql: "SELECT id FROM segments ORDER BY id") }
+        let segmentIDs = try await store.ids(of: Catalog.table(SyncResource.segments.rawValue))
         let links = Catalog.table("contact_segments")
         let client = self.client
         for segmentID in segmentIDs {
@@ -70,15 +66,14 @@ extension SyncEngine {
                 for try await page in client.pages(style) { members += page.items.compactMap { $0["id"]?.idValue } }
                 return members
             }) else { continue }
-            let rows = members.map { [$0.databaseValue, segmentID.databaseValue] }
-            try await store.write { tx in try tx.replaceRows(links, where: "segment_id", equals: segmentID, rows: rows) }
+            let rows: [[String?]] = members.map { [$0, segmentID] }
+            try await store.write { tx in try tx.replaceRows(links, where: "segment_id", equals: segmentID, values: rows) }
             report.written += rows.count
             progress.update(report.resource, written: report.written)
         }
         try await store.write { tx in
-            var checkpoint = try Checkpoint.fetchOne(tx.db, key: "segments") ?? Checkpoint(resource: "segments")
-            checkpoint.mode = .idle
-            checkpoint.lastFullSweepAt = Self.now()
+            var checkpoint = try tx.checkpoint(SyncResource.segments.rawValue)
+            checkpoint.finishSweep(at: Self.now())
             try tx.save(checkpoint)
         }
     }

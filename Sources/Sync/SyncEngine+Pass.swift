@@ -7,13 +7,7 @@ extension SyncEngine {
     /// A new full sweep takes the next generation, so rows it does not stamp are known to be gone.
     func beginPass(_ checkpoint: Checkpoint, sweeping: Bool) async throws -> Checkpoint {
         var state = checkpoint
-        let resuming = state.mode == (sweeping ? .sweep : .incremental) && state.passStartedAt != nil
-        if !resuming {
-            state.mode = sweeping ? .sweep : .incremental
-            state.position = nil
-            state.passStartedAt = Self.now()
-            if sweeping { state.sweepGeneration += 1 }
-        }
+        state.begin(sweeping: sweeping, at: Self.now())
         try await store.write { [state] tx in try tx.save(state) }
         return state
     }
@@ -55,7 +49,7 @@ extension SyncEngine {
                 } catch let IntercomError.rejected(400, _, message) where state.position != nil {
                     // A cursor from before a restart that Intercom no longer accepts: start this pass's pages over.
                     logger.warning("stale cursor, restarting pass", metadata: ["resource": "\(report.resource.rawValue)", "reason": "\(message)"])
-                    state.position = nil
+                    state.advance(to: nil)
                     walker = PageWalker(style)
                     fetching = fetch(walker)
                     continue
@@ -63,7 +57,7 @@ extension SyncEngine {
                 let page = walker.advance(with: body)
                 fetching = fetch(walker)
                 if state.mode == .sweep, let total = page.totalCount { report.intercomTotal = total }
-                state.position = page.next
+                state.advance(to: page.next)
                 let prepared = try await prepare(page)
                 batch.append(prepared)
                 pendingRows += prepared.rowCount
@@ -86,13 +80,9 @@ extension SyncEngine {
     /// Ends a paged pass: everything changed before it started is in, and the index-lag margin makes the next
     /// incremental pass re-read what search may not have shown yet. Returns the rows `table` now holds.
     func finishPass(_ state: Checkpoint, table: TableSpec, indexLagSeconds: Int) async throws -> Int {
-        let watermark = (state.passStartedAt ?? Self.now()) - indexLagSeconds
-        return try await store.write { tx in
-            var done = state
-            done.mode = .idle
-            done.position = nil
-            done.watermark = max(watermark, state.watermark ?? 0)
-            if state.mode == .sweep { done.lastFullSweepAt = Self.now() } else { done.lastIncrementalAt = Self.now() }
+        var done = state
+        done.finishPass(indexLagSeconds: indexLagSeconds, at: Self.now())
+        return try await store.write { [done] tx in
             try tx.save(done)
             return try tx.count(table)
         }

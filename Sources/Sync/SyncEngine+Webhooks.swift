@@ -1,4 +1,3 @@
-import GRDB
 import IntercomAPI
 import MirrorStore
 
@@ -40,7 +39,7 @@ extension SyncEngine {
             let item = try await client.send(IntercomRequest(.get, hint.path))
             var enriched: EnrichedContact?
             if hint.kind == .contact {
-                enriched = try await enrich(item, stored: try await storedContacts([hint.id])[hint.id], access: PassAccess(logger: logger))
+                enriched = try await enrich(item, stored: try await store.storedContacts([hint.id])[hint.id], access: PassAccess(logger: logger))
             }
             let contact = enriched
             outcome = try await store.write { tx in

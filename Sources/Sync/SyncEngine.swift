@@ -138,8 +138,8 @@ public final class SyncEngine: Sendable {
         let calls = client.statistics.calls - callsBefore
         try await store.write { tx in
             var saved = try tx.checkpoint(resource.rawValue)
-            saved.lastError = finished.error ?? finished.unavailable.map { "unavailable: \($0)" }
-            if finished.status == "ok" { saved.lastSuccessAt = Self.now() }
+            saved.record(error: finished.error ?? finished.unavailable.map { "unavailable: \($0)" }, succeeded: finished.status == "ok",
+                         at: Self.now())
             try tx.save(saved)
             for (scope, outcome) in scopes {
                 try tx.recordAccess(scope: scope.rawValue, resource: resource.rawValue, problem: outcome.problem, at: Self.now())

@@ -1,5 +1,4 @@
 import Logging
-import GRDB
 /// What one sync pass does and how hard it pushes.
 public struct SyncOptions: Sendable {
     /// Resources to mirror, in any order.
