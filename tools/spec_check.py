@@ -17,7 +17,7 @@ Note the description marks almost nothing `required`, so a missing member passes
 
 Usage:
   spec_check.py --base-url http://127.0.0.1:PORT --token simulator-token
-  spec_check.py --start /work/main/.build/debug/intercache
+  spec_check.py --start .build/debug/intercache
 Output: one `PASS <METHOD> <path>` / `FAIL <METHOD> <path>: <errors>` line per
 endpoint, then `N passed, M failed`. Exit status 1 if anything failed, 2 on setup errors.
 """
@@ -33,6 +33,7 @@ import sys
 import threading
 import time
 import urllib.error
+from pathlib import Path
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -47,7 +48,8 @@ from openapi_schema_validator.validators import build_enforce_properties_require
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-DEFAULT_SPEC = "/work/shared/intercom-openapi/api.intercom.io.yaml"
+# ../shared beside the checkout, as CI lays it out.
+DEFAULT_SPEC = str(Path(__file__).resolve().parents[2] / "shared" / "intercom-openapi" / "api.intercom.io.yaml")
 DEFAULT_START_ARGS = "simulate --port 0 --seed 7 --contacts 300 --companies 40 --conversations 150"
 SPEC_URI = "urn:intercom-openapi"
 SEARCH_QUERY = {"field": "updated_at", "operator": ">", "value": 1600000000}

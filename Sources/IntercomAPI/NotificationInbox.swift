@@ -137,7 +137,4 @@ public final class NotificationInbox: Sendable {
             return counters
         }
     }
-
-    /// Ends `hints`, so the worker stops once it has drained what it took.
-    public func close() { continuation.finish() }
 }

@@ -1,5 +1,4 @@
 import IntercomAPI
-import Foundation
 import Hummingbird
 
 extension IntercomRoutes {

@@ -101,17 +101,6 @@ public final class MirrorDatabase: Sendable {
     public func count(_ table: TableSpec) async throws -> Int {
         try await pool.read { db in try MirrorTransaction(db: db).count(table) }
     }
-
-    /// Row counts of every catalog table.
-    public func tableCounts() async throws -> [String: Int] {
-        try await pool.read { db in
-            var counts: [String: Int] = [:]
-            for table in Catalog.tables {
-                counts[table.name] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quoted(table.name))") ?? 0
-            }
-            return counts
-        }
-    }
 }
 
 /// The mirror's write generation and the time of that write (unix seconds): every `MirrorDatabase.write` advances it,

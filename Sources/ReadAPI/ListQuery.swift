@@ -71,7 +71,10 @@ struct ListQuery {
                     }
                     return column
                 }
-            case "count": count = try Self.parseBool(value, parameter: "count")
+            case "count":
+                do { count = try Self.parseBool(value, parameter: "count") } catch {
+                    throw Self.reservedHint(error, key, value, resource: resource)
+                }
             case "format":
                 guard let f = ListFormat(rawValue: value) else { throw .badValue("format", value, expected: "json, csv or ndjson") }
                 format = f
@@ -105,6 +108,14 @@ struct ListQuery {
             throw .unknownField(name, parameter: "sort", candidates: resource.filterable.map(\.name))
         }
         return SortKey(column: name, descending: descending)
+    }
+
+    /// A reserved parameter's bad value, with a hint when the resource also has a column of that name: Datasette's
+    /// rule, the column is filtered with the explicit `name__eq=value`.
+    static func reservedHint(_ error: APIError, _ key: String, _ value: String, resource: ReadResource) -> APIError {
+        guard resource.filterableColumn(key) != nil else { return error }
+        return APIError(error.status, error.code, error.message,
+                        hint: "\(key) is a reserved parameter; to filter the \(key) column write \(key)__eq=\(value)")
     }
 
     static func parseBool(_ text: String, parameter: String) throws(APIError) -> Bool {

@@ -30,9 +30,6 @@ public enum OpenAPIDocument {
         ])
     }
 
-    /// Every served path, in the order the server registers them.
-    public static var pathNames: [String] { paths.map(\.0) }
-
     static var paths: [(String, JSON)] {
         var paths: [(String, JSON)] = []
         for route in RouteTable.lists {
@@ -134,9 +131,13 @@ public enum OpenAPIDocument {
     }
 
     /// `field=value` filters, one per filterable column; `field__op` and `custom_attributes.KEY` work the same way.
+    /// A column named as a reserved parameter (`count` of a segment) is filtered in the explicit form, `count__eq`.
     static func filterParameters(_ resource: ReadResource) -> [JSON] {
-        resource.filterable.filter { !ListQuery.reserved.contains($0.name) }.map {
-            query($0.name, "Filter: \($0.name) equals the value (\($0.name)__op=value for other operators)")
+        resource.filterable.map { column in
+            ListQuery.reserved.contains(column.name)
+                ? query(column.name + "__eq", "Filter: \(column.name) equals the value. `\(column.name)` alone is the reserved "
+                        + "parameter of that name, so this column takes the explicit form (\(column.name)__op=value for other operators)")
+                : query(column.name, "Filter: \(column.name) equals the value (\(column.name)__op=value for other operators)")
         }
     }
 

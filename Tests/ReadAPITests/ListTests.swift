@@ -123,8 +123,11 @@ import Testing
     @Test func fieldsProjectAndSortIsAllowlisted() async throws {
         let mirror = try await sharedMirror()
         try await mirror.withAPI { client in
-            let body = try await client.getJSON("/companies?fields=name,id&limit=3").body
-            for item in body["data"]?.arrayValue ?? [] {
+            let (listed, body, _) = try await client.getJSON("/companies?fields=name,id&limit=3")
+            #expect(listed == .ok)
+            let items = try #require(body["data"]?.arrayValue)
+            #expect(items.count == 3)
+            for item in items {
                 guard case let .object(members) = item else { Issue.record("not an object"); continue }
                 #expect(members.map(\.0) == ["name", "id"])
             }
@@ -189,7 +192,10 @@ import Testing
             #expect(parts.allSatisfy { $0["conversation_id"]?.stringValue == conversation })
             let detail = try await client.getJSON("/conversations/\(conversation)").body
             #expect(detail["conversation_parts"]?.arrayValue?.count == expected.4)
-            #expect(detail["parts_truncated"] != nil)
+            let truncated = try await mirror.store.read { db in
+                try Bool.fetchOne(db, sql: "SELECT parts_truncated FROM conversations WHERE id = ?", arguments: [conversation])
+            }
+            #expect(detail["parts_truncated"] == .bool(try #require(truncated)))
             for path in ["/contacts/\(user)/notes", "/contacts/\(user)/tags", "/contacts/\(user)/companies", "/contacts/\(user)/segments",
                          "/contacts/\(user)/events", "/companies/\(company)/conversations", "/teams", "/tags", "/segments",
                          "/data_attributes", "/articles", "/admins"] {
