@@ -9,8 +9,11 @@ public final class MirrorDatabase: Sendable {
     /// Values of an unexpected JSON type written since the sync last took them, per table and column.
     public let drift = DriftTally()
 
-    /// Opens (creating if needed) the mirror at `path` and brings its schema up to date.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the mirror at `path` and brings its schema up to date with the catalog.
+    public convenience init(path: String) throws { try self.init(path: path, tables: Catalog.tables) }
+
+    /// Opens the mirror at `path` with the columns of `tables`, a later catalog in tests of column evolution.
+    package init(path: String, tables: [TableSpec]) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -22,10 +25,9 @@ public final class MirrorDatabase: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
         }
-        try Schema.migrator.migrate(pool)
+        try Schema.migrator(tables: tables).migrate(pool)
         try Self.truncateLargeWAL(pool, path: path)
         try pool.write { db in
-            try Self.addMissingColumns(db)
             for table in Catalog.tables { try db.execute(sql: Schema.createIndexes(table)) }
             try Schema.flushSearchIndex(db)
         }
@@ -47,17 +49,6 @@ public final class MirrorDatabase: Sendable {
     /// Deletes the mirror file at `path` with its WAL and shared-memory files, if they exist (tests, scratch mirrors).
     public static func removeFiles(at path: String) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    }
-
-    /// A column added to the catalog after a database was created is added to it here, so the catalog stays the
-    /// only list of columns and old mirrors keep working.
-    static func addMissingColumns(_ db: Database) throws {
-        for table in Catalog.tables {
-            let existing = Set(try db.columns(in: table.name).map(\.name))
-            for column in table.columns where !existing.contains(column.name) {
-                try db.execute(sql: "ALTER TABLE \(Schema.quoted(table.name)) ADD COLUMN \(Schema.quoted(column.name)) \(column.kind.sqlType)")
-            }
-        }
     }
 
     // MARK: - Writes

@@ -10,7 +10,7 @@ public enum Schema {
     static func storedColumnNames(_ table: TableSpec) -> [String] { table.columnNames + (table.keepsRaw ? [sweepColumn] : []) }
 
     /// Named, append-only migrations.
-    static var migrator: DatabaseMigrator {
+    static func migrator(tables: [TableSpec] = Catalog.tables) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-catalog") { db in
             for table in Catalog.tables { try db.execute(sql: createTable(table)) }
@@ -61,6 +61,7 @@ public enum Schema {
         registerBatchedSearchMigration(&migrator)
         registerRowIDMigration(&migrator)
         registerAccessMigration(&migrator)
+        registerColumnMigration(&migrator, tables: tables)
         return migrator
     }
 
