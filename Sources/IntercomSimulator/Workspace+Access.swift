@@ -13,8 +13,11 @@ public enum Denial: String, Sendable, CaseIterable {
     case forbidden = "403-forbidden"
     /// 404: this workspace or API version has no such endpoint.
     case removed = "404"
+    /// 500 `server_error` on every call: the endpoint is down (an outage, not a refusal), so the client's retries run
+    /// out and the resource fails.
+    case down = "500"
 
-    /// Parses `401`, `403`, `403-forbidden`, `404` or `removed`.
+    /// Parses `401`, `403`, `403-forbidden`, `404`, `removed` or `500`.
     public init?(text: String) {
         if text == "removed" { self = .removed } else { self.init(rawValue: text) }
     }
@@ -26,6 +29,7 @@ public enum Denial: String, Sendable, CaseIterable {
         case .planRestricted: SimulatorError(status: 403, code: "api_plan_restricted", message: "Active subscription needed.")
         case .forbidden: SimulatorError(status: 403, code: "forbidden", message: "You do not have permission to access this resource")
         case .removed: SimulatorError(status: 404, code: "not_found", message: "Resource Not Found")
+        case .down: SimulatorError(status: 500, code: "server_error", message: "Request failed due to an internal network error.")
         }
     }
 }
@@ -68,7 +72,7 @@ public enum AccessScopeName {
         for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
             let pair = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard pair.count == 2, all.contains(pair[0]), let denial = Denial(text: pair[1]) else {
-                throw .badRequest("deny entries are scope=401|403|403-forbidden|404|removed with a scope among \(all.joined(separator: ", ")); got '\(entry)'")
+                throw .badRequest("deny entries are scope=401|403|403-forbidden|404|removed|500 with a scope among \(all.joined(separator: ", ")); got '\(entry)'")
             }
             denials[pair[0]] = denial
         }

@@ -39,7 +39,7 @@ struct SimulatorFlags: ParsableArguments {
     var webhookDropRate = 0.0
     @Option(help: "Share of webhooks sent twice (0 to 1).")
     var webhookDuplicateRate = 0.0
-    @Option(help: "Refuse scopes to the token, as real workspaces do: scope=401|403|403-forbidden|404|removed, comma separated (for example articles=404,conversations=403,contact_notes=401). Scopes: \(AccessScopeName.all.joined(separator: ", ")).")
+    @Option(help: "Refuse scopes to the token, as real workspaces do: scope=401|403|403-forbidden|404|removed|500 (down), comma separated (for example articles=404,conversations=403,contact_notes=401). Scopes: \(AccessScopeName.all.joined(separator: ", ")).")
     var deny = ""
     @Option(help: "Share of objects whose fields arrive with another JSON type (0 to 1), as schema drift.")
     var driftShare = 0.0

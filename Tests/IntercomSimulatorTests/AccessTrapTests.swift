@@ -41,8 +41,9 @@ import Testing
 
     @Test func denialsOutsideTheKnownScopesAreRefused() throws {
         #expect(throws: SimulatorError.self) { try AccessScopeName.parse("articels=404") }
-        #expect(throws: SimulatorError.self) { try AccessScopeName.parse("articles=500") }
-        #expect(try AccessScopeName.parse("articles=removed,events=401") == ["articles": .removed, "events": .tokenUnauthorized])
+        #expect(throws: SimulatorError.self) { try AccessScopeName.parse("articles=502") }
+        #expect(try AccessScopeName.parse("articles=removed,events=401,teams=500") == ["articles": .removed, "events": .tokenUnauthorized,
+                                                                                      "teams": .down])
     }
 
     @Test func driftChangesTypesOfAShareOfObjectsButNeverTheirIds() async throws {

@@ -59,6 +59,27 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         }
     }
 
+    /// A resource whose endpoint stays down past the client's retries fails; the others sync, and the exit status is 1
+    /// (not 0 as for unavailable resources, not 2 as for a rejected token).
+    @Test func aResourceThatKeepsFailingExitsOneAndTheRestSync() async throws {
+        var options = rigOptions(seed: 72)
+        options.denials = ["teams": .down]
+        let token = options.token
+        try await withRig(options) { rig in
+            let database = scratchDatabase()
+            defer { MirrorDatabase.removeFiles(at: database) }
+            let (status, output) = try await run(["sync", "--intercom-url", rig.base, "--token", token, "--database", database,
+                                                  "--resources", "admins,teams,tags"])
+            #expect(status == 1, "\(output)")
+            // The summary's rows: teams failed after the retries, admins (and tags) did not.
+            let lines = output.split(separator: "\n")
+            #expect(lines.contains { $0.hasPrefix("teams ") && $0.contains(" failed ") && $0.contains("FAILED: gave up after") }, "\(output)")
+            #expect(lines.contains { $0.hasPrefix("admins ") && $0.contains(" ok ") }, "\(output)")
+            let mirrored = try await MirrorDatabase(path: database).count(Catalog.table("admins"))
+            #expect(mirrored == rig.workspace.groundTruth()["admins"]?.intValue)
+        }
+    }
+
     @Test func aWrongTokenExitsTwoNamingTheVariableAndTheHostBeforeAnyWrite() async throws {
         try await withRig(rigOptions(seed: 72)) { rig in
             let database = scratchDatabase()
