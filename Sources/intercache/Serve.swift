@@ -2,6 +2,7 @@ import ArgumentParser
 import Hummingbird
 import Logging
 import ReadAPI
+import Serving
 import ServiceLifecycle
 import Sync
 
@@ -29,7 +30,7 @@ struct Serve: AsyncParsableCommand {
         let app = ServeApplication(
             engine: engine, options: options, interval: .seconds(syncInterval), fullInterval: .seconds(fullSyncInterval),
             host: host, port: api.portValue, apiKeys: api.apiKeys, webhookSecret: SyncFlags.environment["INTERCOM_CLIENT_SECRET"],
-            ioThreads: api.ioThreadCount, logger: logger
+            ioThreads: api.ioThreadCount, registry: ServeApplication.bootstrapMetrics(), logger: logger
         ).build { port in printLine("listening on http://\(host):\(port)") }
         logger.info("serving", metadata: ["database": "\(flags.databasePath)", "intercom": "\(flags.baseURL)",
                                           "api_keys": "\(api.apiKeys.count)", "sync_interval": "\(syncInterval)",

@@ -37,8 +37,9 @@ import Testing
         options.companies = 10
         options.conversations = 120
         try await withRig(options) { rig in
-            // 30 ms per call: calls overlap long enough for the simulator to count them.
-            try await rig.control(.post, "/config", .object([("latency_ms", .int(30))]))
+            // 250 ms per call: calls overlap long enough for the simulator to count them. With 30 ms, in the full suite on
+            // two cores, starting 16 calls took longer than one call lasted, and only 5 were seen at once.
+            try await rig.control(.post, "/config", .object([("latency_ms", .int(250))]))
             try await rig.sync(full: true, resources: [.conversations])
             #expect(rig.workspace.counters.maxInFlight > 8)
             #expect(rig.workspace.counters.maxInFlight <= SyncOptions().concurrency + 1)
