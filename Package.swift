@@ -81,6 +81,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "IntercomAPI", "IntercomSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MirrorStoreTests",
             dependencies: ["MirrorStore", "IntercomAPI", .product(name: "GRDB", package: "GRDB.swift")],
@@ -120,6 +131,7 @@ let package = Package(
         .testTarget(
             name: "ReadAPITests",
             dependencies: [
+                "TestSupport",
                 "ReadAPI", "MirrorStore", "IntercomAPI", "IntercomSimulator", "Sync",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -136,6 +148,7 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: [
+                "TestSupport",
                 "Sync", "MirrorStore", "IntercomAPI", "IntercomSimulator", "intercache", "ReadAPI", "Serving",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -168,6 +181,7 @@ let package = Package(
         .testTarget(
             name: "IntercomSimulatorTests",
             dependencies: [
+                "TestSupport",
                 "IntercomSimulator",
                 "IntercomAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),

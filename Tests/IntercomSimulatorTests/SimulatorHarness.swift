@@ -6,6 +6,7 @@ import IntercomSimulator
 import Logging
 import NIOCore
 import NIOHTTP1
+import TestSupport
 
 /// One response from the simulator, read whole.
 struct SimResponse {
@@ -75,12 +76,8 @@ func withSimulator<T: Sendable>(
     _ options: SimulatorOptions = smallOptions(),
     _ body: @Sendable (SimClient, Workspace) async throws -> T
 ) async throws -> T {
-    let workspace = Workspace(options: options)
-    var logger = Logger(label: "simulator-test")
-    logger.logLevel = .warning
-    let app = buildSimulatorApplication(workspace: workspace, host: "127.0.0.1", port: 0, logger: logger)
-    return try await app.test(.live) { client in
-        try await body(SimClient(base: "http://127.0.0.1:\(client.port!)"), workspace)
+    try await withLiveSimulator(options, logLevel: .warning) { simulator in
+        try await body(SimClient(base: simulator.base), simulator.workspace)
     }
 }
 

@@ -10,6 +10,7 @@ import MirrorStore
 import NIOCore
 import ReadAPI
 import Sync
+import TestSupport
 import Testing
 
 /// A simulated workspace fully synced into a fresh mirror file, with the simulator's ground truth beside it.
@@ -66,20 +67,16 @@ func freshMirror(contacts: Int = 400, conversations: Int = 160) async throws -> 
     options.companies = 40
     options.conversations = conversations
     options.partsPerConversation = 4
-    let workspace = Workspace(options: options)
-    var logger = Logger(label: "read-api-test")
-    logger.logLevel = .critical
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-read-\(UUID().uuidString).sqlite").path
+    let path = scratchMirrorPath("intercache-read")
     let store = try MirrorDatabase(path: path)
-    let app = buildSimulatorApplication(workspace: workspace, host: "127.0.0.1", port: 0, logger: logger)
-    let quiet = logger, token = options.token
-    try await app.test(.live) { client in
-        let intercom = IntercomClient(configuration: IntercomConfiguration(baseURL: "http://127.0.0.1:\(client.port!)", token: token),
-                                      logger: quiet)
+    let quiet = testLogger("read-api-test"), token = options.token
+    let workspace = try await withLiveSimulator(options) { simulator in
+        let intercom = IntercomClient(configuration: IntercomConfiguration(baseURL: simulator.base, token: token), logger: quiet)
         var sync = SyncOptions()
         sync.full = true
         let report = try await SyncEngine(client: intercom, store: store, logger: quiet).run(sync)
         #expect(report.succeeded)
+        return simulator.workspace
     }
     return SyncedMirror(store: store, truth: workspace.groundTruth(), path: path, files: TemporaryMirrorFiles(path))
 }

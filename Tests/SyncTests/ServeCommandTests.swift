@@ -3,6 +3,7 @@ import Foundation
 import MirrorStore
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// `intercache serve` as a process: it refuses an open non-loopback bind, serves the API, and stops cleanly on SIGTERM.
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func aNonLoopbackAddressWithoutKeysIsRefused() throws {
-        let database = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-serve-\(UUID().uuidString).sqlite").path
+        let database = scratchMirrorPath("intercache-serve")
         defer { MirrorDatabase.removeFiles(at: database) }
         let (process, _, err) = try launch(["serve", "--host", "0.0.0.0", "--port", "0", "--token", "t", "--database", database])
         process.waitUntilExit()
@@ -34,7 +35,7 @@ import Testing
     }
 
     @Test func serveAnswersAndExitsZeroOnSIGTERM() async throws {
-        let database = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-serve-\(UUID().uuidString).sqlite").path
+        let database = scratchMirrorPath("intercache-serve")
         defer { MirrorDatabase.removeFiles(at: database) }
         // Intercom is unreachable here: the scheduler's passes fail, and the API keeps serving.
         let (process, out, err) = try launch(["serve", "--port", "0", "--database", database, "--intercom-url", "http://127.0.0.1:9",

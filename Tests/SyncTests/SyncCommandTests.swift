@@ -6,6 +6,7 @@ import IntercomSimulator
 import MirrorStore
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// Runs blocking work (a child's pipe, its exit) on a thread of its own. On the cooperative pool it would hold one of
@@ -38,9 +39,7 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    func scratchDatabase() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("intercache-cli-\(UUID().uuidString).sqlite").path
-    }
+    func scratchDatabase() -> String { scratchMirrorPath("intercache-cli") }
 
     @Test func unavailableResourcesExitZeroAndAreNamedInTheSummary() async throws {
         var options = rigOptions(seed: 71)

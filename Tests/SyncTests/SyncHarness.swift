@@ -10,6 +10,7 @@ import MirrorStore
 import NIOCore
 import NIOHTTP1
 import Sync
+import TestSupport
 import Testing
 
 /// A live simulator plus a fresh mirror file, wired to a sync engine as `intercache sync` wires them.
@@ -71,17 +72,12 @@ func rigOptions(seed: UInt64 = 21) -> SimulatorOptions {
 /// Runs `body` with a live simulator on an ephemeral loopback port and a mirror in a fresh temporary file.
 func withRig<T: Sendable>(_ options: SimulatorOptions = rigOptions(), share: Double = 0.8, token: String? = nil,
                           _ body: @Sendable (SyncRig) async throws -> T) async throws -> T {
-    let workspace = Workspace(options: options)
-    var logger = Logger(label: "sync-test")
-    logger.logLevel = .critical
-    let app = buildSimulatorApplication(workspace: workspace, host: "127.0.0.1", port: 0, logger: logger)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("mirror.sqlite").path
-    let quiet = logger
-    return try await app.test(.live) { client in
-        let base = "http://127.0.0.1:\(client.port!)"
+    return try await withLiveSimulator(options) { simulator in
+        let base = simulator.base, workspace = simulator.workspace, quiet = testLogger("sync-test")
         var configuration = IntercomConfiguration(baseURL: base, token: token ?? options.token)
         configuration.rateLimitShare = share
         configuration.backoffBaseSeconds = 0.02
