@@ -4,6 +4,9 @@ private func col(_ name: String, _ kind: ColumnKind, _ path: String...) -> Colum
     ColumnSpec(name, kind, .path(path.isEmpty ? [name] : path))
 }
 
+/// A JSON object column whose keys the read API filters on (`name.KEY=value`).
+private func keyed(_ name: String) -> ColumnSpec { ColumnSpec(name, .json, .path([name]), keyed: true) }
+
 /// Every mirrored table of the Intercom workspace: migrations, the normalizer and the read API all read this.
 public enum Catalog {
     /// Tables in creation order: owners before the children that reference them.
@@ -55,7 +58,7 @@ public enum Catalog {
             col("tags_total_count", .integer, "tags", "total_count"),
             col("companies_total_count", .integer, "companies", "total_count"),
             col("notes_total_count", .integer, "notes", "total_count"),
-            col("custom_attributes", .json),
+            keyed("custom_attributes"),
         ]),
         TableSpec("contact_tags", key: ["contact_id", "tag_id"], raw: false, indexes: [["tag_id"]], columns: [
             ColumnSpec("contact_id", .id, .owner), col("tag_id", .id, "id"),
@@ -82,7 +85,7 @@ public enum Catalog {
             col("last_request_at", .timestamp), col("monthly_spend", .real), col("session_count", .integer),
             col("user_count", .integer), col("size", .integer), col("website", .text), col("industry", .text),
             col("plan_id", .id, "plan", "id"), col("plan_name", .text, "plan", "name"),
-            col("custom_attributes", .json),
+            keyed("custom_attributes"),
         ]),
         TableSpec("company_tags", key: ["company_id", "tag_id"], raw: false, indexes: [["tag_id"]], columns: [
             ColumnSpec("company_id", .id, .owner), col("tag_id", .id, "id"),
@@ -113,7 +116,7 @@ public enum Catalog {
             col("source_author_email", .text, "source", "author", "email"),
             col("parts_total_count", .integer, "conversation_parts", "total_count"),
             ColumnSpec("parts_truncated", .boolean, .computed),
-            col("custom_attributes", .json), col("statistics", .json), col("sla_applied", .json),
+            keyed("custom_attributes"), col("statistics", .json), col("sla_applied", .json),
             col("conversation_rating", .json),
         ]),
         TableSpec("conversation_tags", key: ["conversation_id", "tag_id"], raw: false, indexes: [["tag_id"]], columns: [

@@ -48,11 +48,14 @@ public struct ColumnSpec: Sendable {
     public let name: String
     public let kind: ColumnKind
     public let source: ColumnSource
+    /// A JSON object whose keys are filters of their own (`custom_attributes.KEY=value`).
+    public let keyed: Bool
 
-    public init(_ name: String, _ kind: ColumnKind, _ source: ColumnSource) {
+    public init(_ name: String, _ kind: ColumnKind, _ source: ColumnSource, keyed: Bool = false) {
         self.name = name
         self.kind = kind
         self.source = source
+        self.keyed = keyed
     }
 }
 

@@ -29,7 +29,7 @@ struct ListPlan {
     static func expression(_ target: FilterTarget) -> SQLFragment {
         switch target {
         case let .column(name, _): SQLFragment(column(name))
-        case let .customAttribute(key): SQLFragment("json_extract(t.custom_attributes, ?)", ["$.\"\(key)\"".databaseValue])
+        case let .jsonKey(name, key): SQLFragment("json_extract(\(column(name)), ?)", ["$.\"\(key)\"".databaseValue])
         }
     }
 

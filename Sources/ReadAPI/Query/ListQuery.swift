@@ -9,10 +9,10 @@ public enum FilterOperator: String, CaseIterable, Sendable {
     case eq, ne, gt, gte, lt, lte, `in`, contains, startswith, isnull
 }
 
-/// What a filter compares: a catalog column, or one key of `custom_attributes`.
+/// What a filter compares: a catalog column, or one key of a keyed JSON column (`custom_attributes`).
 enum FilterTarget: Equatable {
     case column(name: String, kind: ColumnKind)
-    case customAttribute(key: String)
+    case jsonKey(column: String, key: String)
 }
 
 /// One parsed filter, its values already converted to the column's type.
@@ -136,17 +136,17 @@ struct ListQuery {
             name = String(key[..<range.lowerBound])
         }
         let target: FilterTarget
-        if resource.hasCustomAttributes, name.hasPrefix("custom_attributes.") {
-            let attribute = String(name.dropFirst("custom_attributes.".count))
+        if let keyed = resource.keyedColumn, name.hasPrefix(keyed.name + ".") {
+            let attribute = String(name.dropFirst(keyed.name.count + 1))
             guard !attribute.isEmpty, !attribute.contains("\"") else {
-                throw .badValue("custom_attributes key", attribute, expected: "a key without double quotes")
+                throw .badValue("\(keyed.name) key", attribute, expected: "a key without double quotes")
             }
-            target = .customAttribute(key: attribute)
+            target = .jsonKey(column: keyed.name, key: attribute)
         } else if let column = resource.filterableColumn(name) {
             target = .column(name: column.name, kind: column.kind)
         } else {
             var candidates = resource.filterable.map(\.name)
-            if resource.hasCustomAttributes { candidates.append("custom_attributes.KEY") }
+            if let keyed = resource.keyedColumn { candidates.append(keyed.name + ".KEY") }
             throw .unknownFilter(name, candidates: candidates)
         }
         let values: [DatabaseValue]
@@ -194,7 +194,7 @@ struct ListQuery {
             case .text, .id, .assignee, .json:
                 return text.databaseValue
             }
-        case .customAttribute:
+        case .jsonKey:
             if let n = Int64(text) { return n.databaseValue }
             if let x = Double(text), x.isFinite, text.contains(".") { return x.databaseValue }
             if text == "true" { return 1.databaseValue }
@@ -207,7 +207,7 @@ struct ListQuery {
     /// since one key can hold `123` in one contact and `"123"` in another.
     static func variants(_ text: String, for target: FilterTarget, parameter: String) throws(APIError) -> [DatabaseValue] {
         let value = try convert(text, for: target, parameter: parameter)
-        guard case .customAttribute = target, value != text.databaseValue else { return [value] }
+        guard case .jsonKey = target, value != text.databaseValue else { return [value] }
         return [value, text.databaseValue]
     }
 

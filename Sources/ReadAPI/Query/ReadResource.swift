@@ -31,8 +31,8 @@ public struct ReadResource: Sendable {
     public var fields: [ColumnSpec] { table.columns }
     /// Columns that can be filtered, sorted and grouped: every scalar column (JSON columns are not comparable).
     public var filterable: [ColumnSpec] { table.columns.filter { $0.kind != .json } }
-    /// Whether `custom_attributes.KEY` filters apply.
-    public var hasCustomAttributes: Bool { table.columns.contains { $0.name == "custom_attributes" } }
+    /// The catalog's keyed JSON column (`custom_attributes`), whose keys are filters: `NAME.KEY=value`.
+    public var keyedColumn: ColumnSpec? { table.columns.first(where: \.keyed) }
 
     /// `t.id = ?`, narrowed by the scope: a user id is not found under `/leads`.
     func matching(id: String) -> SQLFragment {
