@@ -148,19 +148,3 @@ public struct MirrorTransaction {
         return "INSERT OR REPLACE INTO \(Schema.quoted(table.name)) (\(names.map(Schema.quoted).joined(separator: ","))) VALUES (\(placeholders))"
     }
 }
-
-extension Catalog {
-    /// Tables keyed by contact id that are not embedded children: removed with the contact.
-    public static let dependents: [String: [(table: String, column: String)]] = [
-        "contacts": [("notes", "contact_id"), ("event_summaries", "contact_id"), ("contact_segments", "contact_id"),
-                     ("conversation_contacts", "contact_id")],
-        "companies": [("contact_companies", "company_id")],
-        "tags": [("contact_tags", "tag_id"), ("company_tags", "tag_id"), ("conversation_tags", "tag_id")],
-        "segments": [("contact_segments", "segment_id"), ("company_segments", "segment_id")],
-        "teams": [("team_admins", "team_id")],
-    ]
-
-    /// Where other resources point at a contact: a merge moves these to the surviving contact. The survivor's own
-    /// lists (tags, companies, notes) are not moved: Intercom's copy of the survivor says what it now holds.
-    public static let contactReferences: [(table: String, column: String)] = [("conversation_contacts", "contact_id")]
-}
