@@ -43,7 +43,7 @@ extension MirrorDatabase {
         }
     }
 
-    /// Conversations whose parts Intercom capped (`Catalog.partsTruncated`).
+    /// Conversations whose parts Intercom capped (see `MirrorTransaction.truncatedConversations`).
     public func truncatedConversations() async throws -> Int {
         try await pool.read { db in try MirrorTransaction(db: db).truncatedConversations() }
     }

@@ -7,26 +7,19 @@ import IntercomAPI
 /// until Intercom next changes it. Child and link tables keep no `raw`: their new columns fill as their owners are
 /// next written. Computed columns are the sync's to fill.
 extension Schema {
-    /// FNV-1a over every table's column names and types, in catalog order: stable across processes and builds.
+    /// A hash of every table's column names and types, in catalog order: stable across processes and builds.
     static func columnsFingerprint(_ tables: [TableSpec]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for table in tables {
-            for byte in "\(table.name)(\(table.columns.map { "\($0.name) \($0.kind.sqlType)" }.joined(separator: ",")));".utf8 {
-                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-            }
-        }
-        return String(hash, radix: 16)
+        FNV1a.hex(tables.map { table in
+            "\(table.name)(\(table.columns.map { "\($0.name) \($0.kind.sqlType)" }.joined(separator: ",")));"
+        }.joined())
     }
 
     static func registerColumnMigration(_ migrator: inout DatabaseMigrator, tables: [TableSpec]) {
-        migrator.registerMigration("catalog-columns-\(columnsFingerprint(tables))") { db in
-            _ = try evolveColumns(db, tables: tables)
-        }
+        migrator.registerMigration("catalog-columns-\(columnsFingerprint(tables))") { db in try evolveColumns(db, tables: tables) }
     }
 
-    /// Adds each catalog column a table lacks and backfills it from `raw`; returns the columns added, per table.
-    static func evolveColumns(_ db: Database, tables: [TableSpec]) throws -> [String: [String]] {
-        var added: [String: [String]] = [:]
+    /// Adds each catalog column a table lacks and backfills it from `raw`.
+    static func evolveColumns(_ db: Database, tables: [TableSpec]) throws {
         for table in tables where try db.tableExists(table.name) {
             let existing = Set(try db.columns(in: table.name).map(\.name))
             let missing = table.columns.enumerated().filter { !existing.contains($0.element.name) }
@@ -34,7 +27,6 @@ extension Schema {
             for (_, column) in missing {
                 try db.execute(sql: "ALTER TABLE \(quoted(table.name)) ADD COLUMN \(quoted(column.name)) \(column.kind.sqlType)")
             }
-            added[table.name] = missing.map(\.element.name)
             let filled = missing.filter { if case .computed = $0.element.source { false } else { true } }
             guard table.keepsRaw, !filled.isEmpty else { continue }
             let assignments = filled.map { "\(quoted($0.element.name)) = ?" }.joined(separator: ", ")
@@ -48,7 +40,6 @@ extension Schema {
             }
             for (rowid, values) in updates { try update.execute(arguments: StatementArguments(values + [rowid.databaseValue])) }
         }
-        return added
     }
 }
 

@@ -5,11 +5,11 @@ import ServiceLifecycle
 import Sync
 
 /// The webhook receiver and its worker, on when a client secret is set (`INTERCOM_CLIENT_SECRET`).
-public struct WebhookSetup {
-    public let receiver: WebhookReceiver?
-    public let services: [any Service]
+struct WebhookSetup {
+    let receiver: WebhookReceiver?
+    let services: [any Service]
 
-    public init(secret: String?, engine: SyncEngine, logger: Logger) {
+    init(secret: String?, engine: SyncEngine, logger: Logger) {
         guard let secret, !secret.isEmpty else {
             receiver = nil
             services = []

@@ -9,14 +9,14 @@ extension SyncEngine {
     /// A scroll page cannot be retried (the server may already have moved past it), and only one scroll may be
     /// open per app. After a failed page we keep draining the same scroll, so it closes, and then scroll again
     /// until one completes without a gap; after a 500 Intercom has already dropped the scroll.
-    func syncCompanies(checkpoint: Checkpoint, context: PassContext, report: inout ResourceReport) async throws {
+    func syncCompanies(context: PassContext, report: inout ResourceReport) async throws {
         report.mode = "full"
         let table = Catalog.table("companies")
-        let generation = checkpoint.nextSweepGeneration
-        try await store.write { tx in
+        let generation = try await store.write { tx in
             var saved = try tx.checkpoint(SyncResource.companies.rawValue)
             saved.beginSweep(at: Self.now())
             try tx.save(saved)
+            return saved.sweepGeneration
         }
         let clock = ContinuousClock()
         let waitStarted = clock.now

@@ -174,7 +174,7 @@ public final class SyncEngine: Sendable {
             if full { try await syncSegmentMembers(report: &report, context: context) }
         case .dataAttributes: try await syncList(.dataAttributes, full: full, report: &report)
         case .articles: try await syncList(.articles, full: full, report: &report)
-        case .companies: try await syncCompanies(checkpoint: checkpoint, context: context, report: &report)
+        case .companies: try await syncCompanies(context: context, report: &report)
         case .contacts: try await syncContacts(full: full, checkpoint: checkpoint, context: context, report: &report)
         case .conversations: try await syncConversations(full: full, checkpoint: checkpoint, context: context, report: &report)
         case .eventSummaries: try await syncEventSummaries(full: full, checkpoint: checkpoint, context: context, report: &report)

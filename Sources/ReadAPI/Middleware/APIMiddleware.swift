@@ -137,11 +137,7 @@ struct ConditionalGetMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// FNV-1a of the URI and the representation headers, so two URLs never share a tag.
     static func fingerprint(_ request: Request) -> String {
-        var hash: UInt64 = 0xcbf29ce484222325
-        for byte in (request.uri.description + "|" + (request.headers[.accept] ?? "")).utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100000001b3
-        }
-        return String(hash, radix: 16)
+        FNV1a.hex(request.uri.description + "|" + (request.headers[.accept] ?? ""))
     }
 }
 

@@ -1,0 +1,10 @@
+/// FNV-1a, 64 bits: a stable hash of text (the same in every process and build, unlike `Hasher`), for fingerprints
+/// that name something rather than protect it: ETags, the catalog's column migration.
+public enum FNV1a {
+    /// The hash of `text`'s UTF-8 bytes, in hexadecimal.
+    public static func hex(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
+}
