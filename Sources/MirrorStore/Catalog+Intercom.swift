@@ -191,7 +191,36 @@ extension Catalog {
         "teams": [("team_admins", "team_id")],
     ]
 
+    /// Conversation parts, capped by Intercom at the 500 most recent.
+    public static let partsTruncation = TruncationSpec(table: "conversations", flag: "parts_truncated", total: "parts_total_count",
+                                                       parts: "conversation_parts", owner: "conversation_id")
+
+    /// Tables a resource's pass fills besides its own and its children: a contact pass fetches notes, a segment sweep
+    /// rebuilds segment membership.
+    public static let fetchedAlongside: [String: [String]] = ["contacts": ["notes"], "segments": ["contact_segments"]]
+
     /// Where other resources point at a contact: a merge moves these to the surviving contact. The survivor's own
     /// lists (tags, companies, notes) are not moved: Intercom's copy of the survivor says what it now holds.
     public static let contactReferences: [(table: String, column: String)] = [("conversation_contacts", "contact_id")]
+}
+
+/// The catalog's tables by name, for code that works on one of them (the sync's passes, the merge of contacts).
+extension TableSpec {
+    public static let admins = Catalog.table("admins")
+    public static let teams = Catalog.table("teams")
+    public static let tags = Catalog.table("tags")
+    public static let segments = Catalog.table("segments")
+    public static let contacts = Catalog.table("contacts")
+    public static let contactTags = Catalog.table("contact_tags")
+    public static let contactCompanies = Catalog.table("contact_companies")
+    public static let contactSegments = Catalog.table("contact_segments")
+    public static let notes = Catalog.table("notes")
+    public static let companies = Catalog.table("companies")
+    public static let conversations = Catalog.table("conversations")
+    public static let conversationContacts = Catalog.table("conversation_contacts")
+    public static let conversationTags = Catalog.table("conversation_tags")
+    public static let conversationParts = Catalog.table("conversation_parts")
+    public static let dataAttributes = Catalog.table("data_attributes")
+    public static let eventSummaries = Catalog.table("event_summaries")
+    public static let articles = Catalog.table("articles")
 }

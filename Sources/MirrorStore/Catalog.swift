@@ -112,3 +112,116 @@ public struct TableSpec: Sendable {
     /// Every column name in storage order, `raw` included.
     public var columnNames: [String] { columns.map(\.name) + (keepsRaw ? ["raw"] : []) }
 }
+
+/// A parent → child list of the read API (`/contacts/{id}/conversations`): which children belong to a parent.
+public struct RelationSpec: Sendable {
+    /// The parent resources, by name: the route is served under each (`/contacts`, `/users`, `/leads`).
+    public let parents: [String]
+    /// The child resource, by name.
+    public let child: String
+    /// The route's last segment (`/conversations/{id}/parts`): the child's name unless given.
+    public let segment: String
+    /// How a child row points at its parent.
+    public let path: RelationPath
+
+    public init(_ parents: [String], _ child: String, segment: String? = nil, _ path: RelationPath) {
+        self.parents = parents
+        self.child = child
+        self.segment = segment ?? child
+        self.path = path
+    }
+}
+
+/// How a child row points at its parent: a column of its own, or link tables walked from the child's id.
+public enum RelationPath: Sendable {
+    /// The child's column holds the parent id (`notes.contact_id`).
+    case column(String)
+    /// Link tables from the child's id to the parent id, child side first: each hop maps its `from` column to `to`,
+    /// and the last `to` is the parent id (a company's conversations: conversation → contact → company).
+    case links([LinkHop])
+}
+
+/// One link table on a relation's path.
+public struct LinkHop: Sendable {
+    public let table: String
+    public let from: String
+    public let to: String
+
+    public init(_ table: String, _ from: String, _ to: String) {
+        self.table = table
+        self.from = from
+        self.to = to
+    }
+}
+
+/// Where Intercom caps an item's embedded parts: the item's `total` column counts them all, the `parts` table (keyed by
+/// `owner`) holds what the mirror has, and the computed `flag` says the mirror holds fewer.
+public struct TruncationSpec: Sendable {
+    public let table: String
+    public let flag: String
+    public let total: String
+    public let parts: String
+    public let owner: String
+}
+
+/// One count of the dashboard summary (`/counts`): the rows of `table`, optionally only those whose `filter` column
+/// holds its value, in total or per value of `groupBy` (NULL spelled `unassigned`), at `path` in the answer.
+public struct DashboardCount: Sendable {
+    public let path: [String]
+    public let table: String
+    public let groupBy: String?
+    public let filter: (column: String, value: String)?
+
+    public init(_ path: [String], _ table: String, groupBy: String? = nil, filter: (column: String, value: String)? = nil) {
+        self.path = path
+        self.table = table
+        self.groupBy = groupBy
+        self.filter = filter
+    }
+}
+
+/// One text source of `/search`: which table feeds it, the columns whose text is indexed (joined by spaces), and the
+/// columns of the conversation and contact kept beside each hit.
+public struct SearchSourceSpec: Sendable {
+    public let kind: String
+    public let table: String
+    public let text: [String]
+    public let conversationID: String?
+    public let contactID: String?
+
+    public init(_ kind: String, _ table: String, text: [String], conversation: String? = nil, contact: String? = nil) {
+        self.kind = kind
+        self.table = table
+        self.text = text
+        conversationID = conversation
+        contactID = contact
+    }
+}
+
+/// Views shaped like the Keboola and Segment warehouse layouts: per role of `table`, a view of its rows named after
+/// the role (`users`), and one per link (`users_tags`) with the owner renamed `ROLE_id`.
+public struct SeedViewSpec: Sendable {
+    public let table: String
+    public let roleColumn: String
+    public let roles: [String]
+    public let links: [SeedLink]
+}
+
+/// One link view of the seed layout: `columns` of the link table, and `lookup` columns of the table they point at,
+/// renamed.
+public struct SeedLink: Sendable {
+    public let suffix: String
+    public let table: String
+    public let owner: String
+    public let columns: [String]
+    public let lookup: (table: String, key: String, columns: [(name: String, alias: String)])?
+
+    public init(_ suffix: String, _ table: String, owner: String, columns: [String],
+                lookup: (table: String, key: String, columns: [(name: String, alias: String)])? = nil) {
+        self.suffix = suffix
+        self.table = table
+        self.owner = owner
+        self.columns = columns
+        self.lookup = lookup
+    }
+}

@@ -17,7 +17,7 @@ extension MirrorDatabase {
     /// What the mirror holds of each of `ids`; ids it does not hold are absent.
     public func storedContacts(_ ids: [String]) async throws -> [String: StoredContact] {
         guard !ids.isEmpty else { return [:] }
-        let contacts = Catalog.table("contacts"), notes = Catalog.table("notes")
+        let contacts = TableSpec.contacts, notes = TableSpec.notes
         let counted = contacts.children.filter { $0.fullList != nil }
         return try await pool.read { db in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
@@ -50,7 +50,7 @@ extension MirrorDatabase {
 
     /// Up to `limit` ids of users (contacts whose role is not `lead`) after `after`, in id order.
     public func userIDs(after: String, limit: Int) async throws -> [String] {
-        let contacts = Catalog.table("contacts")
+        let contacts = TableSpec.contacts
         return try await pool.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM \(Schema.quoted(contacts.name)) WHERE role IS NOT 'lead' AND id > ? ORDER BY id LIMIT ?",
                                 arguments: [after, limit])

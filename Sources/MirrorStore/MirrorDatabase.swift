@@ -5,7 +5,10 @@ import IntercomAPI
 
 /// Owns the mirror's one `DatabasePool` (WAL: readers never wait for the sync's writes) and its migrations.
 public final class MirrorDatabase: Sendable {
-    public let pool: DatabasePool
+    /// Internal: everything outside the store goes through its typed functions.
+    let pool: DatabasePool
+    /// The mirror file's path (the read side opens its inline connections on it).
+    let path: String
     /// Values of an unexpected JSON type written since the sync last took them, per table and column.
     public let drift = DriftTally()
 
@@ -20,6 +23,7 @@ public final class MirrorDatabase: Sendable {
             // NORMAL is durable across process crashes in WAL mode; only an OS crash may drop the last commits.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
@@ -68,8 +72,8 @@ public final class MirrorDatabase: Sendable {
 
     // MARK: - Reads
 
-    /// Runs `body` on a read-only snapshot.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// Runs `body` on a read-only snapshot. Package-visible for tests that look at rows directly.
+    package func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
     }
 
@@ -102,7 +106,7 @@ public struct MirrorGeneration: Sendable, Equatable {
 
     /// The generation as `db`'s snapshot sees it. Read with `valueRows`: every API read asks for it, and GRDB's `Row`
     /// (a copied row and a column-name lookup) was 1.7% of a join read's CPU.
-    public static func current(_ db: Database) throws -> MirrorGeneration {
+    static func current(_ db: Database) throws -> MirrorGeneration {
         let row = try db.cachedStatement(sql: "SELECT generation, changed_at FROM mirror_generation").valueRows(limit: 1).first
         return MirrorGeneration(generation: row.flatMap { Int.fromDatabaseValue($0[0]) } ?? 0,
                                 changedAt: row.flatMap { Int.fromDatabaseValue($0[1]) } ?? 0)
@@ -113,7 +117,7 @@ extension Statement {
     /// Binds `values` straight to the SQLite statement. GRDB's `StatementArguments` initializers are generic over the
     /// sequence and not specialized across modules: building arguments from a row's values cost 5 to 7% of a full
     /// sync's CPU. `values` must match the statement's parameter count (the catalog builds both).
-    public func bind(values: [DatabaseValue]) {
+    func bind(values: [DatabaseValue]) {
         setUncheckedArguments(StatementArguments())  // resets, clears bindings, and marks the statement as bound
         let statement = sqliteStatement
         assert(values.count == Int(sqlite3_bind_parameter_count(statement)), "\(values.count) values for: \(sql)")
@@ -134,7 +138,7 @@ extension Statement {
     /// The values of the rows the bound statement returns, at most `limit`, read straight from SQLite; the statement
     /// is reset after. GRDB's `Row` also copies each row into storage of its own and indexes its column names, which
     /// cost a point read of the API more than its query.
-    public func valueRows(limit: Int = .max) throws -> [[DatabaseValue]] {
+    func valueRows(limit: Int = .max) throws -> [[DatabaseValue]] {
         let statement = sqliteStatement
         defer { sqlite3_reset(statement) }
         let count = sqlite3_column_count(statement)
@@ -160,7 +164,7 @@ extension Statement {
 
 extension Database {
     /// The cached statement for `sql` with `values` bound (see `Statement.bind(values:)`).
-    public func bound(_ sql: String, _ values: [DatabaseValue]) throws -> Statement {
+    func bound(_ sql: String, _ values: [DatabaseValue]) throws -> Statement {
         let statement = try cachedStatement(sql: sql)
         statement.bind(values: values)
         return statement

@@ -10,9 +10,11 @@ extension MirrorTransaction {
 
     /// Records whether Intercom cut a conversation's parts: its total is more than the parts we hold.
     public func markPartsTruncation(conversation id: String) throws {
+        let spec = Catalog.partsTruncation
+        let (table, flag, total) = (Schema.quoted(spec.table), Schema.quoted(spec.flag), Schema.quoted(spec.total))
         try db.cachedStatement(sql: """
-            UPDATE conversations SET parts_truncated =
-              (COALESCE(parts_total_count, 0) > (SELECT COUNT(*) FROM conversation_parts WHERE conversation_id = ?))
+            UPDATE \(table) SET \(flag) =
+              (COALESCE(\(total), 0) > (SELECT COUNT(*) FROM \(Schema.quoted(spec.parts)) WHERE \(Schema.quoted(spec.owner)) = ?))
             WHERE id = ?
             """).execute(arguments: [id, id])
     }
@@ -20,7 +22,8 @@ extension MirrorTransaction {
     /// Conversations whose parts Intercom capped: the one count of `parts_truncated`, for the sync's report and the
     /// dashboard.
     public func truncatedConversations() throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations WHERE parts_truncated = 1") ?? 0
+        let spec = Catalog.partsTruncation
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quoted(spec.table)) WHERE \(Schema.quoted(spec.flag)) = 1") ?? 0
     }
 
     /// Opens a `sync_runs` row and returns its id.

@@ -72,7 +72,7 @@ public struct MirrorTransaction {
     /// Removes a record and everything hanging off it, and records why in `deletions`.
     /// A merged contact's links move to the surviving id instead of vanishing.
     public func delete(_ table: TableSpec, id: String, reason: String, mergedInto: String? = nil, at now: Int) throws {
-        if let survivor = mergedInto, table.name == "contacts" {
+        if let survivor = mergedInto, table.name == TableSpec.contacts.name {
             for (link, column) in Catalog.contactReferences {
                 try db.execute(sql: "UPDATE OR IGNORE \(Schema.quoted(link)) SET \(Schema.quoted(column)) = ? WHERE \(Schema.quoted(column)) = ?",
                                arguments: [survivor, id])

@@ -3,7 +3,7 @@ import GRDB
 
 /// What the read API needs beyond the catalog tables: a write generation for ETags, and the full-text index.
 extension Schema {
-    /// One text source of `/search`: which table feeds it, the text indexed, and the ids kept beside it.
+    /// One text source of `/search` as SQL: the catalog's `SearchSourceSpec` with its expressions over the row `R.`.
     struct SearchSource {
         let kind: String
         let table: String
@@ -11,19 +11,19 @@ extension Schema {
         let text: String
         let conversationID: String
         let contactID: String
+
+        init(_ spec: SearchSourceSpec) {
+            kind = spec.kind
+            table = spec.table
+            let parts = spec.text.map { "coalesce(R.\(Schema.quoted($0)), '')" }
+            text = parts.count == 1 ? parts[0] : "trim(\(parts.joined(separator: " || ' ' || ")))"
+            conversationID = spec.conversationID.map { "R.\(Schema.quoted($0))" } ?? "NULL"
+            contactID = spec.contactID.map { "R.\(Schema.quoted($0))" } ?? "NULL"
+        }
     }
 
-    /// Conversation and part bodies, notes, and contact names and emails, as the read API issue names them.
-    static let searchSources = [
-        SearchSource(kind: "conversation", table: "conversations",
-                     text: "trim(coalesce(R.title, '') || ' ' || coalesce(R.source_subject, '') || ' ' || coalesce(R.source_body, ''))",
-                     conversationID: "R.id", contactID: "NULL"),
-        SearchSource(kind: "conversation_part", table: "conversation_parts", text: "coalesce(R.body, '')",
-                     conversationID: "R.conversation_id", contactID: "NULL"),
-        SearchSource(kind: "note", table: "notes", text: "coalesce(R.body, '')", conversationID: "NULL", contactID: "R.contact_id"),
-        SearchSource(kind: "contact", table: "contacts", text: "trim(coalesce(R.name, '') || ' ' || coalesce(R.email, ''))",
-                     conversationID: "NULL", contactID: "R.id"),
-    ]
+    /// The catalog's search sources as SQL.
+    static let searchSources = Catalog.searchSources.map(SearchSource.init)
 
     /// Per source, a SELECT of `kind, ref, body` of the documents its rows should have in the index (for checks).
     public static var searchSourceSQL: [String] {

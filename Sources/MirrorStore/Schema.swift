@@ -1,3 +1,4 @@
+import Foundation
 import IntercomAPI
 import GRDB
 
@@ -171,33 +172,23 @@ public enum Schema {
     /// The same quoting for other modules (the read API), which also take names only from the catalog.
     public static func quotedName(_ name: String) -> String { quoted(name) }
 
-    /// Views shaped like the Keboola and Segment warehouse layouts, so existing SQL keeps working.
+    /// The catalog's Keboola and Segment views (`Catalog.seedViews`), so existing warehouse SQL keeps working.
     static var seedViews: [String] {
-        ["user", "lead"].flatMap { role -> [String] in
+        let spec = Catalog.seedViews
+        let owner = quoted(spec.table)
+        return spec.roles.flatMap { role -> [String] in
             let plural = role + "s"
-            return [
-                "CREATE VIEW \(plural) AS SELECT * FROM contacts WHERE role = '\(role)'",
-                """
-                CREATE VIEW \(plural)_tags AS SELECT ct.contact_id AS \(role)_id, ct.tag_id, t.name AS tag_name
-                FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id AND c.role = '\(role)'
-                LEFT JOIN tags t ON t.id = ct.tag_id
-                """,
-                """
-                CREATE VIEW \(plural)_companies AS SELECT cc.contact_id AS \(role)_id, cc.company_id,
-                co.company_id AS company_external_id, co.name AS company_name
-                FROM contact_companies cc JOIN contacts c ON c.id = cc.contact_id AND c.role = '\(role)'
-                LEFT JOIN companies co ON co.id = cc.company_id
-                """,
-                """
-                CREATE VIEW \(plural)_segments AS SELECT cs.contact_id AS \(role)_id, cs.segment_id, s.name AS segment_name
-                FROM contact_segments cs JOIN contacts c ON c.id = cs.contact_id AND c.role = '\(role)'
-                LEFT JOIN segments s ON s.id = cs.segment_id
-                """,
-                """
-                CREATE VIEW \(plural)_social_profiles AS SELECT sp.contact_id AS \(role)_id, sp.name, sp.url
-                FROM contact_social_profiles sp JOIN contacts c ON c.id = sp.contact_id AND c.role = '\(role)'
-                """,
-            ]
+            let rows = "\(owner) c ON c.id = l.%@ AND c.\(quoted(spec.roleColumn)) = '\(role)'"
+            return ["CREATE VIEW \(quoted(plural)) AS SELECT * FROM \(owner) WHERE \(quoted(spec.roleColumn)) = '\(role)'"]
+                + spec.links.map { link in
+                    var columns = ["l.\(quoted(link.owner)) AS \(quoted(role + "_id"))"] + link.columns.map { "l.\(quoted($0))" }
+                    var joins = "JOIN " + rows.replacingOccurrences(of: "%@", with: quoted(link.owner))
+                    if let lookup = link.lookup {
+                        columns += lookup.columns.map { "o.\(quoted($0.name)) AS \(quoted($0.alias))" }
+                        joins += " LEFT JOIN \(quoted(lookup.table)) o ON o.id = l.\(quoted(lookup.key))"
+                    }
+                    return "CREATE VIEW \(quoted(plural + "_" + link.suffix)) AS SELECT \(columns.joined(separator: ", ")) FROM \(quoted(link.table)) l \(joins)"
+                }
         }
     }
 }

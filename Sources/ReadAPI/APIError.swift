@@ -1,5 +1,6 @@
 import HTTPTypes
 import IntercomAPI
+import MirrorStore
 
 /// The one error type of the read API: a stable `code` for programs, a `message` and optional `hint` for people.
 /// Rendered as `{"error":{"status","code","message","hint"},"request_id"}`; nothing else reaches a client.

@@ -11,7 +11,7 @@ extension SyncEngine {
     /// until one completes without a gap; after a 500 Intercom has already dropped the scroll.
     func syncCompanies(context: PassContext, report: inout ResourceReport) async throws {
         report.mode = "full"
-        let table = Catalog.table("companies")
+        let table = TableSpec.companies
         let generation = try await store.write { tx in
             var saved = try tx.checkpoint(SyncResource.companies.rawValue)
             saved.beginSweep(at: Self.now())

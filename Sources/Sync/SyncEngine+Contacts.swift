@@ -42,7 +42,7 @@ extension SyncEngine {
                                   sort: .object([("field", .string("updated_at")), ("order", .string("ascending"))]),
                                   perPage: options.perPage)
         }
-        let table = Catalog.table("contacts")
+        let table = TableSpec.contacts
         let generation = state.sweepGeneration
         let store = self.store
         // A full sweep brings each page's event summaries along when the pass wants them (see `PassContext`). Only a
@@ -94,7 +94,7 @@ extension SyncEngine {
     }
 
     static func applyContacts(_ contacts: [EnrichedContact], table: TableSpec, generation: Int, tx: MirrorTransaction) throws {
-        let notes = Catalog.table("notes")
+        let notes = TableSpec.notes
         for contact in contacts {
             try tx.upsert(table, item: contact.item, sweep: generation, fullLists: contact.fullLists, keep: contact.keep)
             if let list = contact.notes, let id = contact.item["id"]?.idValue {
@@ -120,7 +120,7 @@ extension SyncEngine {
         guard let id = item["id"]?.idValue else { return result }
         let changed = stored?.updatedAt != item["updated_at"]?.intValue
         do {
-            for child in Catalog.table("contacts").children {
+            for child in TableSpec.contacts.children {
                 guard let hasMorePath = child.hasMorePath, let fullList = child.fullList,
                       let scope = AccessScope.forChild(child.table) else { continue }
                 let listPath = Array(child.arrayPath.dropLast())
@@ -166,7 +166,7 @@ extension SyncEngine {
         } catch IntercomError.merged {
             // Merged since the page was listed; the next sweep settles it. Keep what we hold rather than half a list.
             result.fullLists = [:]
-            result.keep = Set(Catalog.table("contacts").children.map(\.table))
+            result.keep = Set(TableSpec.contacts.children.map(\.table))
             result.notes = nil
         }
         return result
@@ -174,7 +174,7 @@ extension SyncEngine {
 
     /// Contacts a complete sweep did not list: a `GET` tells deleted (404) from merged (410, with the survivor).
     func resolveAbsentContacts(generation: Int, events: InlineEvents?, access: PassAccess) async throws -> Int {
-        let table = Catalog.table("contacts")
+        let table = TableSpec.contacts
         let absent = try await store.unswept(table, generation: generation)
         var deleted = 0
         for id in absent {

@@ -12,7 +12,7 @@ struct ConversationPage: PreparedPage {
     }
 
     /// Where a conversation keeps its parts, as the catalog says.
-    static let partsPath = Catalog.table("conversations").children.first { $0.table == "conversation_parts" }!.arrayPath
+    static let partsPath = TableSpec.conversations.children.first { $0.table == TableSpec.conversationParts.name }!.arrayPath
 }
 
 extension SyncEngine {
@@ -30,7 +30,7 @@ extension SyncEngine {
                             query: .object([("field", .string("updated_at")), ("operator", .string(">")), ("value", .int(state.watermark ?? 0))]),
                             sort: .object([("field", .string("updated_at")), ("order", .string("ascending"))]),
                             perPage: options.perPage)
-        let table = Catalog.table("conversations")
+        let table = TableSpec.conversations
         let generation = state.sweepGeneration
         let store = self.store
         try await walkPages(style, batchRows: options.batchRows, state: &state, report: &report) { page in
@@ -80,7 +80,7 @@ extension SyncEngine {
     func syncDeletedConversations(access: PassAccess) async throws -> Int {
         let key = "conversations_deleted"
         let since = try await store.checkpoint(key).watermark ?? 0
-        let table = Catalog.table("conversations")
+        let table = TableSpec.conversations
         let store = self.store
         let client = self.client
         let outcome = try await sideCall(.conversationsDeleted, access) { () -> (newest: Int, deleted: Int) in

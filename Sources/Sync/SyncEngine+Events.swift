@@ -9,7 +9,7 @@ extension SyncEngine {
         if let written = context.inlineEvents?.completed {
             report.mode = "full"
             report.written = written
-            report.mirrored = try await store.count(Catalog.table("event_summaries"))
+            report.mirrored = try await store.count(TableSpec.eventSummaries)
             return
         }
         guard full else {
@@ -41,7 +41,7 @@ extension SyncEngine {
         }
         report.mirrored = try await store.write { [state] tx in
             try Self.finishEventSweep(state, tx: tx)
-            return try tx.count(Catalog.table("event_summaries"))
+            return try tx.count(TableSpec.eventSummaries)
         }
     }
 
@@ -70,7 +70,7 @@ extension SyncEngine {
 
     /// Replaces each user's stored summaries with the fetched ones (users with nil keep theirs); returns the rows written.
     static func applyEventSummaries(_ summaries: [(String, [JSON]?)], tx: MirrorTransaction) throws -> Int {
-        let table = Catalog.table("event_summaries")
+        let table = TableSpec.eventSummaries
         var written = 0
         for (id, events) in summaries {
             guard let events else { continue }

@@ -8,15 +8,15 @@ struct ListSource: Sendable {
     /// Set for lists that page (articles).
     let paged: PageStyle?
 
-    static let admins = ListSource(table: "admins", requests: [("/admins", [], "admins")], paged: nil)
-    static let teams = ListSource(table: "teams", requests: [("/teams", [], "teams")], paged: nil)
-    static let tags = ListSource(table: "tags", requests: [("/tags", [], "data")], paged: nil)
-    static let segments = ListSource(table: "segments", requests: [("/segments", [("include_count", "true")], "segments")], paged: nil)
-    static let dataAttributes = ListSource(table: "data_attributes", requests: [
+    static let admins = ListSource(table: TableSpec.admins.name, requests: [("/admins", [], "admins")], paged: nil)
+    static let teams = ListSource(table: TableSpec.teams.name, requests: [("/teams", [], "teams")], paged: nil)
+    static let tags = ListSource(table: TableSpec.tags.name, requests: [("/tags", [], "data")], paged: nil)
+    static let segments = ListSource(table: TableSpec.segments.name, requests: [("/segments", [("include_count", "true")], "segments")], paged: nil)
+    static let dataAttributes = ListSource(table: TableSpec.dataAttributes.name, requests: [
         ("/data_attributes", [("model", "contact")], "data"), ("/data_attributes", [("model", "company")], "data"),
     ], paged: nil)
     /// 50 is well inside the articles endpoint's page-size limit.
-    static let articles = ListSource(table: "articles", requests: [], paged: .pageNumber(path: "/articles", itemsKey: "data", perPage: 50))
+    static let articles = ListSource(table: TableSpec.articles.name, requests: [], paged: .pageNumber(path: "/articles", itemsKey: "data", perPage: 50))
 }
 
 extension SyncEngine {
@@ -54,7 +54,7 @@ extension SyncEngine {
     /// from a contact search on `segment_id`: one page per 150 members instead of one call per contact.
     func syncSegmentMembers(report: inout ResourceReport, context: PassContext) async throws {
         let segmentIDs = try await store.ids(of: Catalog.table(SyncResource.segments.rawValue))
-        let links = Catalog.table("contact_segments")
+        let links = TableSpec.contactSegments
         let client = self.client
         for segmentID in segmentIDs {
             let query: JSON = .object([("field", .string("segment_id")), ("operator", .string("=")), ("value", .string(segmentID))])

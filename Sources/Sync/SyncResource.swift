@@ -23,15 +23,9 @@ public enum SyncResource: String, CaseIterable, Sendable, Comparable {
     /// The mirrored tables this resource's pass writes: its own, their child tables, and the lists it fetches per item.
     /// Its drift is counted over these.
     public var tables: Set<String> {
-        let main: String = switch self {
-        case .dataAttributes: "data_attributes"
-        case .eventSummaries: "event_summaries"
-        default: rawValue
-        }
-        var names: Set<String> = [main]
-        for (_, child) in Catalog.descendants(of: Catalog.table(main)) { names.insert(child.name) }
-        if self == .contacts { names.insert("notes") }
-        if self == .segments { names.insert("contact_segments") }
+        var names: Set<String> = [rawValue]
+        for (_, child) in Catalog.descendants(of: Catalog.table(rawValue)) { names.insert(child.name) }
+        names.formUnion(Catalog.fetchedAlongside[rawValue] ?? [])
         return names
     }
 

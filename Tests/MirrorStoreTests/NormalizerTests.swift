@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import IntercomAPI
-import MirrorStore
+@testable import MirrorStore
 import Testing
 
 @Suite struct NormalizerTests {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import IntercomAPI
-import MirrorStore
+@testable import MirrorStore
 import Testing
 
 /// Resource tables (the ones that keep `raw`) are rowid tables; link tables are WITHOUT ROWID. A mirror made with the

@@ -105,7 +105,7 @@ import Testing
         let mirror = try await sharedMirror()
         let reader = MirrorReader(store: mirror.store, budget: .milliseconds(200))
         let started = ContinuousClock.now
-        await #expect(throws: APIError.queryTimeout) {
+        await #expect(throws: ReadError.queryTimeout) {
             // Endless without an interrupt: only the budget can stop it.
             _ = try await reader.timed { db in
                 try Int.fetchOne(db, sql: "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n")
@@ -122,7 +122,7 @@ import Testing
         let mirror = try await sharedMirror()
         let reader = MirrorReader(store: mirror.store, budget: .milliseconds(50), statusBudget: .seconds(60))
         let sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000) SELECT COUNT(*) FROM n"
-        await #expect(throws: APIError.queryTimeout) { _ = try await reader.timed { db in try Int.fetchOne(db, sql: sql) } }
+        await #expect(throws: ReadError.queryTimeout) { _ = try await reader.timed { db in try Int.fetchOne(db, sql: sql) } }
         #expect(try await reader.timed(budget: reader.statusBudget) { db in try Int.fetchOne(db, sql: sql) } == 3_000_000)
     }
 

@@ -55,7 +55,7 @@ import Testing
     @Test func aWrongOrMissingSignatureGets401AndQueuesNothing() async throws {
         let mirror = try await sharedMirror()
         let inbox = NotificationInbox()
-        let before = try await mirror.store.read { try MirrorGeneration.current($0) }
+        let before = try await MirrorReader(store: mirror.store).generation()
         try await mirror.withAPI(Self.configuration(inbox)) { client in
             let body = Self.notification(id: "notif_b")
             let wrong = WebhookSignature.sign(body, secret: "not-the-secret")
@@ -74,7 +74,7 @@ import Testing
         #expect(c.received == 0)
         #expect(c.pending == 0)
         #expect(c.rejected == ["bad_signature": 2, "missing_signature": 1])
-        #expect(try await mirror.store.read { try MirrorGeneration.current($0) } == before, "nothing was written")
+        #expect(try await MirrorReader(store: mirror.store).generation() == before, "nothing was written")
     }
 
     @Test func signedButMalformedBodiesAndUnknownTopics() async throws {

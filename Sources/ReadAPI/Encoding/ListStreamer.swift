@@ -1,4 +1,3 @@
-import GRDB
 import HTTPTypes
 import Hummingbird
 import IntercomAPI
@@ -51,7 +50,7 @@ struct ListStreamer: Sendable {
     }
 
     /// One page's rows as CSV lines or NDJSON objects.
-    func encode(_ rows: [[DatabaseValue]]) -> [UInt8] {
+    func encode(_ rows: [[StoreValue]]) -> [UInt8] {
         var bytes: [UInt8] = []
         for row in rows {
             if format == .csv {

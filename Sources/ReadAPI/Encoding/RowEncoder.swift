@@ -1,15 +1,14 @@
 import Foundation
-import GRDB
 import IntercomAPI
 import MirrorStore
 
 /// Turns mirror rows into API JSON: booleans as `true`/`false`, JSON columns (custom attributes) as objects,
 /// timestamps as unix seconds, ids as strings, all typed by the catalog.
 enum RowEncoder {
-    static func value(_ stored: DatabaseValue, kind: ColumnKind) -> JSON {
-        switch stored.storage {
-        case .null, .blob: return .null
-        case let .int64(n):
+    static func value(_ stored: StoreValue, kind: ColumnKind) -> JSON {
+        switch stored {
+        case .null: return .null
+        case let .int(n):
             switch kind {
             case .boolean: return .bool(n != 0)
             case .text, .id, .assignee: return .string(String(n))
@@ -17,7 +16,7 @@ enum RowEncoder {
             default: return .int(Int(n))
             }
         case let .double(x): return kind == .integer || kind == .timestamp ? .int(Int(x)) : .double(x)
-        case let .string(s):
+        case let .text(s):
             if kind == .json { return (try? JSON.parse(s)) ?? .string(s) }
             if kind == .integer || kind == .timestamp, let n = Int(s) { return .int(n) }
             return .string(s)
@@ -25,12 +24,12 @@ enum RowEncoder {
     }
 
     /// One item with the projection's fields, in the order asked for (catalog order by default).
-    static func object(_ values: [DatabaseValue], _ projection: Projection) -> JSON {
+    static func object(_ values: [StoreValue], _ projection: Projection) -> JSON {
         .object(projection.selected.map { ($0.column.name, value(values[$0.index], kind: $0.column.kind)) })
     }
 
     /// A CSV cell: text as is, JSON columns as their JSON text, NULL as empty; quoted when it has to be.
-    static func csvCell(_ stored: DatabaseValue, _ column: ColumnSpec) -> String {
+    static func csvCell(_ stored: StoreValue, _ column: ColumnSpec) -> String {
         let text: String
         switch value(stored, kind: column.kind) {
         case .null: text = ""

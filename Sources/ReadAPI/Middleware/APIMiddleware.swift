@@ -77,6 +77,11 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
             case .methodNotAllowed: return .methodNotAllowed
             default: return APIError(error.status, "http_error", error.body ?? error.status.reasonPhrase)
             }
+        case let error as ReadError:
+            switch error {
+            case .queryTimeout: return .queryTimeout
+            case let .notFound(singular, id): return .notFound(singular, id)
+            }
         case is CancellationError: return .queryTimeout
         default: return .internalError
         }

@@ -69,14 +69,7 @@ extension OpenAPIDocument {
                 ("type", .string("object")), ("required", .array([.string("count")])),
                 ("properties", .object([("count", .object([("type", .string("integer"))]))])),
             ]))]))], required: ["data"])),
-            ("Counts", object([
-                ("contacts", object([("total", .object([("type", .string("integer"))])), ("by_role", counts())])),
-                ("companies", object([("total", .object([("type", .string("integer"))]))])),
-                ("conversations", object([("total", .object([("type", .string("integer"))])), ("by_state", counts())])),
-                ("open_conversations_per_admin", counts()), ("open_conversations_per_team", counts()),
-                ("contacts_per_tag", counts()), ("contacts_per_segment", counts()),
-                ("companies_per_tag", counts()), ("companies_per_segment", counts()),
-            ], required: ["contacts", "companies", "conversations"])),
+            ("Counts", dashboardSchema(object: { object($0, required: $1) }, counts: counts())),
             ("SearchResults", object([("data", .object([("type", .string("array")), ("items", object([
                 ("kind", .object([("type", .string("string")), ("enum", .array(Schema.searchKinds.map(JSON.string)))])),
                 ("id", .object([("type", .string("string"))])), ("conversation_id", nullableString), ("contact_id", nullableString),
@@ -142,14 +135,46 @@ extension OpenAPIDocument {
                 ("next_cursor", nullableString), ("total_count", .object([("type", .string("integer"))])),
             ], required: ["data", "next_cursor"])))
         }
-        var detail = itemProperties(Catalog.table("conversations"))
-        detail += [
-            ("contact_ids", .object([("type", .string("array")), ("items", .object([("type", .string("string"))]))])),
-            ("tag_ids", .object([("type", .string("array")), ("items", .object([("type", .string("string"))]))])),
-            ("conversation_parts", .object([("type", .string("array")), ("items", ref("schemas", "ConversationParts"))])),
-        ]
-        schemas.append(("ConversationDetail", object(detail, required: ["id", "conversation_parts"])))
+        for resource in ReadResource.all where !resource.embeds.isEmpty {
+            var detail = itemProperties(resource.table)
+            var required = ["id"]
+            for embed in resource.embeds {
+                switch embed {
+                case let .ids(key, _, _, _):
+                    detail.append((key, .object([("type", .string("array")), ("items", .object([("type", .string("string"))]))])))
+                case let .rows(key, child, _, _):
+                    detail.append((key, .object([("type", .string("array")), ("items", ref("schemas", schemaName(.named(child))))])))
+                    required.append(key)
+                }
+            }
+            schemas.append((detailSchemaName(resource), object(detail, required: required)))
+        }
         return schemas
+    }
+
+    /// The `/counts` schema from `Catalog.dashboard`: a total is an integer, a grouped count an object of counts;
+    /// the top-level objects holding several counts are required.
+    static func dashboardSchema(object: ([(String, JSON)], [String]) -> JSON, counts: JSON) -> JSON {
+        func properties(_ entries: [(path: [String], grouped: Bool)]) -> (properties: [(String, JSON)], nested: [String]) {
+            var keys: [String] = [], grouped: [String: [(path: [String], grouped: Bool)]] = [:]
+            for entry in entries {
+                guard let head = entry.path.first else { continue }
+                if grouped[head] == nil { keys.append(head) }
+                grouped[head, default: []].append((Array(entry.path.dropFirst()), entry.grouped))
+            }
+            var nested: [String] = []
+            let members: [(String, JSON)] = keys.map { key in
+                let children = grouped[key]!
+                if children.count == 1, children[0].path.isEmpty {
+                    return (key, children[0].grouped ? counts : .object([("type", .string("integer"))]))
+                }
+                nested.append(key)
+                return (key, object(properties(children).properties, []))
+            }
+            return (members, nested)
+        }
+        let top = properties(Catalog.dashboard.map { ($0.path, $0.groupBy != nil) })
+        return object(top.properties, top.nested)
     }
 
     /// An item: no property is required, since `fields=` may project any of them away.

@@ -52,7 +52,7 @@ public enum OpenAPIDocument {
             ] + errors(notFound: route.parent != nil))))
         }
         for resource in RouteTable.items {
-            let detail = resource.table.name == "conversations" ? "ConversationDetail" : schemaName(resource)
+            let detail = resource.embeds.isEmpty ? schemaName(resource) : detailSchemaName(resource)
             paths.append(("/\(resource.name)/{id}", get(summary: "One \(resource.singular)", tag: resource.name,
                                                       parameters: [ref("parameters", "id")], responses: [
                 ("200", json("The \(resource.singular)", schemaRef(detail))), ("304", ref("responses", "NotModified")),
@@ -151,6 +151,11 @@ public enum OpenAPIDocument {
     static func json(_ description: String, _ schema: JSON) -> JSON {
         let content: JSON = if case .object(let members) = schema, members.first?.0 == "schema" { schema } else { .object([("schema", schema)]) }
         return .object([("description", .string(description)), ("content", .object([("application/json", content)]))])
+    }
+
+    /// The schema of an item with embeds (`ConversationDetail`).
+    static func detailSchemaName(_ resource: ReadResource) -> String {
+        resource.singular.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "Detail"
     }
 
     static func schemaName(_ resource: ReadResource) -> String {

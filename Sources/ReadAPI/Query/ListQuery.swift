@@ -1,26 +1,7 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import IntercomAPI
 import MirrorStore
-
-/// The filter operators of `field__op=value`.
-public enum FilterOperator: String, CaseIterable, Sendable {
-    case eq, ne, gt, gte, lt, lte, `in`, contains, startswith, isnull
-}
-
-/// What a filter compares: a catalog column, or one key of a keyed JSON column (`custom_attributes`).
-enum FilterTarget: Equatable {
-    case column(name: String, kind: ColumnKind)
-    case jsonKey(column: String, key: String)
-}
-
-/// One parsed filter, its values already converted to the column's type.
-struct Filter {
-    let target: FilterTarget
-    let op: FilterOperator
-    let values: [DatabaseValue]
-}
 
 /// The output formats of a list.
 enum ListFormat: String {
@@ -149,20 +130,20 @@ struct ListQuery {
             if let keyed = resource.keyedColumn { candidates.append(keyed.name + ".KEY") }
             throw .unknownFilter(name, candidates: candidates)
         }
-        let values: [DatabaseValue]
+        let values: [StoreValue]
         switch op {
-        case .isnull: values = [try parseBool(value, parameter: key).databaseValue]
+        case .isnull: values = [.bool(try parseBool(value, parameter: key))]
         case .in:
             let items = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard items.count <= maxLimit else { throw .badValue(key, "\(items.count) values", expected: "at most \(maxLimit) values") }
-            var converted: [DatabaseValue] = []
+            var converted: [StoreValue] = []
             for item in items { converted += try variants(item, for: target, parameter: key) }
             values = converted
         case .contains, .startswith:
             // Matched with LIKE: escape its wildcards so the value is taken literally.
             let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_")
-            values = [(op == .contains ? "%\(escaped)%" : "\(escaped)%").databaseValue]
+            values = [.text(op == .contains ? "%\(escaped)%" : "\(escaped)%")]
         case .eq, .ne: values = try variants(value, for: target, parameter: key)
         default: values = [try convert(value, for: target, parameter: key)]
         }
@@ -171,44 +152,44 @@ struct ListQuery {
 
     /// A query-string value as the column stores it: integers for numbers, timestamps (unix seconds or ISO 8601)
     /// and booleans, text otherwise. Custom attributes hold mixed types, so they take the most specific reading.
-    static func convert(_ text: String, for target: FilterTarget, parameter: String) throws(APIError) -> DatabaseValue {
+    static func convert(_ text: String, for target: FilterTarget, parameter: String) throws(APIError) -> StoreValue {
         switch target {
         case let .column(_, kind):
             switch kind {
             case .integer:
                 guard let n = Int64(text) else { throw .badNumber(parameter, text, range: "(64-bit)") }
-                return n.databaseValue
+                return .int(n)
             case .timestamp:
-                if let n = Int64(text) { return n.databaseValue }
-                if let date = isoDate(text) { return Int64(date.timeIntervalSince1970).databaseValue }
+                if let n = Int64(text) { return .int(n) }
+                if let date = isoDate(text) { return .int(Int64(date.timeIntervalSince1970)) }
                 throw .badNumber(parameter, text, range: "of unix seconds, or an ISO 8601 date")
             case .real:
                 guard let x = Double(text), x.isFinite else { throw .badNumber(parameter, text, range: "or decimal") }
-                return x.databaseValue
+                return .double(x)
             case .boolean:
                 switch text.lowercased() {
-                case "true", "1": return 1.databaseValue
-                case "false", "0": return 0.databaseValue
+                case "true", "1": return .int(1)
+                case "false", "0": return .int(0)
                 default: throw .badValue(parameter, text, expected: "true or false")
                 }
             case .text, .id, .assignee, .json:
-                return text.databaseValue
+                return .text(text)
             }
         case .jsonKey:
-            if let n = Int64(text) { return n.databaseValue }
-            if let x = Double(text), x.isFinite, text.contains(".") { return x.databaseValue }
-            if text == "true" { return 1.databaseValue }
-            if text == "false" { return 0.databaseValue }
-            return text.databaseValue
+            if let n = Int64(text) { return .int(n) }
+            if let x = Double(text), x.isFinite, text.contains(".") { return .double(x) }
+            if text == "true" { return .int(1) }
+            if text == "false" { return .int(0) }
+            return .text(text)
         }
     }
 
     /// The values an equality test accepts: the converted value, and for custom attributes also the text as given,
     /// since one key can hold `123` in one contact and `"123"` in another.
-    static func variants(_ text: String, for target: FilterTarget, parameter: String) throws(APIError) -> [DatabaseValue] {
+    static func variants(_ text: String, for target: FilterTarget, parameter: String) throws(APIError) -> [StoreValue] {
         let value = try convert(text, for: target, parameter: parameter)
-        guard case .jsonKey = target, value != text.databaseValue else { return [value] }
-        return [value, text.databaseValue]
+        guard case .jsonKey = target, value != .text(text) else { return [value] }
+        return [value, .text(text)]
     }
 
     static func isoDate(_ text: String) -> Date? {

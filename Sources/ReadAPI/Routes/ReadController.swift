@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import IntercomAPI
@@ -56,103 +55,65 @@ struct ReadController<Context: RequestContext>: Sendable {
     func counts(_ request: Request, context: Context, route: RouteTable.ListRoute) async throws -> Response {
         let query = try ListQuery(request.queryItems, resource: route.resource, accept: nil, counts: true)
         let plan = try await plan(route, query: query, context: context)
-        return .json(.object([("data", .array(try await reader.groups(plan)))]))
+        let groups = try await reader.groups(plan).map { group in
+            JSON.object(zip(plan.groupBy, group.values).map { column, value in (column.name, RowEncoder.value(value, kind: column.kind)) }
+                        + [("count", .int(group.count))])
+        }
+        return .json(.object([("data", .array(groups))]))
     }
 
     /// The SQL plan of a list route; the reader checks a relation's parent in the same read as the page.
     func plan(_ route: RouteTable.ListRoute, query: ListQuery, context: Context) async throws -> ListPlan {
         var relation: Relation?
-        if let parent = route.parent, let sql = route.relation {
-            relation = Relation(sql: sql, parent: parent, parentID: try context.parameters.require("id"))
+        if let parent = route.parent, let spec = route.relation {
+            relation = Relation(spec: spec, parent: parent, parentID: try context.parameters.require("id"))
         }
-        return ListPlan(resource: route.resource, relation: relation, query: query)
+        return ListPlan(resource: route.resource, relation: relation, sort: query.sort, filters: query.filters, groupBy: query.groupBy)
     }
 
     func item(_ resource: ReadResource, id: String) async throws -> Response {
         guard let row = try await reader.item(resource, id: id) else { throw APIError.notFound(resource.singular, id) }
         guard case var .object(fields) = RowEncoder.object(row, Projection(resource: resource, fields: nil)) else { return .json(.null) }
-        if resource.table.name == "conversations" { fields += try await conversationDetail(id) }
-        return .json(.object(fields))
-    }
-
-    /// A conversation's parts (all that are mirrored, oldest first), contacts and tags.
-    func conversationDetail(_ id: String) async throws -> [(String, JSON)] {
-        let projection = Projection(resource: .parts, fields: nil)
-        return try await reader.timed { db in
-            let rows = try db.bound("""
-                SELECT \(ReadResource.parts.selectList) FROM conversation_parts t
-                WHERE t.conversation_id = ? ORDER BY t.created_at, t.id
-                """, [id.databaseValue]).valueRows()
-            let contacts = try String.fetchAll(db, sql: "SELECT contact_id FROM conversation_contacts WHERE conversation_id = ? ORDER BY contact_id", arguments: [id])
-            let tags = try String.fetchAll(db, sql: "SELECT tag_id FROM conversation_tags WHERE conversation_id = ? ORDER BY tag_id", arguments: [id])
-            return [
-                ("contact_ids", .array(contacts.map(JSON.string))), ("tag_ids", .array(tags.map(JSON.string))),
-                ("conversation_parts", .array(rows.map { RowEncoder.object($0, projection) })),
-            ]
+        for (key, embedded) in try await reader.embeds(of: resource, id: id) {
+            switch embedded {
+            case let .ids(ids): fields.append((key, .array(ids.map(JSON.string))))
+            case let .rows(child, rows):
+                let projection = Projection(resource: child, fields: nil)
+                fields.append((key, .array(rows.map { RowEncoder.object($0, projection) })))
+            }
         }
+        return .json(.object(fields))
     }
 }
 
-/// The list and item routes, shared by the server and the OpenAPI document so the two cannot disagree.
+/// The list and item routes, shared by the server and the OpenAPI document so the two cannot disagree: built from
+/// the catalog's resources and relations.
 enum RouteTable {
     /// A list route: a resource, optionally narrowed to the items related to a parent (`/contacts/{id}/notes`).
     struct ListRoute {
         let path: String
         let resource: ReadResource
         let parent: ReadResource?
-        /// SQL over `t` with one `?` for the parent id.
-        let relation: String?
-    
-        init(_ path: String, _ resource: ReadResource, parent: ReadResource? = nil, relation: String? = nil) {
+        let relation: RelationSpec?
+
+        init(_ path: String, _ resource: ReadResource, parent: ReadResource? = nil, relation: RelationSpec? = nil) {
             self.path = path
             self.resource = resource
             self.parent = parent
             self.relation = relation
         }
     }
-    
+
     /// Every list the API serves; each also answers `PATH/counts?group_by=…`.
-    static var lists: [ListRoute] {
-        let contactKinds: [ReadResource] = [.contacts, .users, .leads]
-        var routes: [ListRoute] = [
-            ListRoute("/contacts", .contacts), ListRoute("/users", .users), ListRoute("/leads", .leads),
-            ListRoute("/companies", .companies), ListRoute("/conversations", .conversations), ListRoute("/admins", .admins),
-            ListRoute("/teams", .teams), ListRoute("/tags", .tags), ListRoute("/segments", .segments),
-            ListRoute("/data_attributes", .dataAttributes), ListRoute("/articles", .articles),
-        ]
-        routes += contactKinds.map {
-            ListRoute("/\($0.name)/{id}/conversations", .conversations, parent: $0,
-                      relation: "t.id IN (SELECT conversation_id FROM conversation_contacts WHERE contact_id = ?)")
+    static let lists: [ListRoute] = Catalog.listed.map { ListRoute("/\($0.name)", $0) }
+        + Catalog.relations.flatMap { relation in
+            relation.parents.map { parent in
+                ListRoute("/\(parent)/{id}/\(relation.segment)", .named(relation.child), parent: .named(parent), relation: relation)
+            }
         }
-        routes += [
-            ListRoute("/contacts/{id}/notes", .notes, parent: .contacts, relation: "t.contact_id = ?"),
-            ListRoute("/contacts/{id}/tags", .tags, parent: .contacts,
-                      relation: "t.id IN (SELECT tag_id FROM contact_tags WHERE contact_id = ?)"),
-            ListRoute("/contacts/{id}/companies", .companies, parent: .contacts,
-                      relation: "t.id IN (SELECT company_id FROM contact_companies WHERE contact_id = ?)"),
-            ListRoute("/contacts/{id}/segments", .segments, parent: .contacts,
-                      relation: "t.id IN (SELECT segment_id FROM contact_segments WHERE contact_id = ?)"),
-            ListRoute("/contacts/{id}/events", .events, parent: .contacts, relation: "t.contact_id = ?"),
-            ListRoute("/companies/{id}/contacts", .contacts, parent: .companies,
-                      relation: "t.id IN (SELECT contact_id FROM contact_companies WHERE company_id = ?)"),
-            // A company's conversations: those of its contacts (Intercom attributes most conversations to people).
-            ListRoute("/companies/{id}/conversations", .conversations, parent: .companies,
-                      relation: """
-                      t.id IN (SELECT cc.conversation_id FROM conversation_contacts cc
-                               JOIN contact_companies k ON k.contact_id = cc.contact_id WHERE k.company_id = ?)
-                      """),
-            ListRoute("/conversations/{id}/parts", .parts, parent: .conversations, relation: "t.conversation_id = ?"),
-            ListRoute("/admins/{id}/conversations", .conversations, parent: .admins, relation: "t.admin_assignee_id = ?"),
-            ListRoute("/tags/{id}/contacts", .contacts, parent: .tags,
-                      relation: "t.id IN (SELECT contact_id FROM contact_tags WHERE tag_id = ?)"),
-            ListRoute("/segments/{id}/contacts", .contacts, parent: .segments,
-                      relation: "t.id IN (SELECT contact_id FROM contact_segments WHERE segment_id = ?)"),
-        ]
-        return routes
-    }
-    
+
     /// Resources with a `GET /NAME/{id}` route.
-    static var items: [ReadResource] { [.contacts, .users, .leads, .companies, .conversations, .admins, .teams] }
+    static var items: [ReadResource] { Catalog.items }
 }
 
 extension Request {

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import GRDBSQLite
-import MirrorStore
 import Synchronization
 
 /// The query budget, enforced inside SQLite: a progress handler compares the monotonic clock with a deadline and makes
@@ -27,14 +26,17 @@ enum QueryDeadline {
 }
 
 /// Where a request's reads leave the generation they saw, so the ETag needs no read of its own.
-final class GenerationBox: Sendable {
+public final class GenerationBox: Sendable {
     private let value = Mutex<MirrorGeneration?>(nil)
 
-    func store(_ generation: MirrorGeneration) { value.withLock { $0 = generation } }
-    var generation: MirrorGeneration? { value.withLock { $0 } }
+    public init() {}
+
+    public func store(_ generation: MirrorGeneration) { value.withLock { $0 = generation } }
+    /// The generation the request's last read saw, if it read at all.
+    public var generation: MirrorGeneration? { value.withLock { $0 } }
 }
 
-/// The current request's generation box, set by `ConditionalGetMiddleware` around the handler.
-enum RequestGeneration {
-    @TaskLocal static var box: GenerationBox?
+/// The current request's generation box, set by the read API's conditional-GET middleware around the handler.
+public enum RequestGeneration {
+    @TaskLocal public static var box: GenerationBox?
 }

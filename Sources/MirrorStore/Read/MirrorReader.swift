@@ -1,7 +1,14 @@
 import GRDB
 import IntercomAPI
-import MirrorStore
 import Synchronization
+
+/// Why a read of the mirror did not answer: the read API turns each into its HTTP error.
+public enum ReadError: Error, Equatable {
+    /// The query ran past its budget and was interrupted.
+    case queryTimeout
+    /// The item (or a relation list's parent) is not in the mirror.
+    case notFound(singular: String, id: String)
+}
 
 /// The read side of the mirror: every query of the API goes through here, on WAL snapshots that never wait for the
 /// sync's writer, each under a time budget (see `timed` for which thread runs it).
@@ -24,7 +31,7 @@ public struct MirrorReader: Sendable {
         self.budget = budget
         self.statusBudget = max(statusBudget, budget)
         self.inlineBudget = min(inlineBudget, budget)
-        inlineReaders = InlineReaders(path: store.pool.path)
+        inlineReaders = InlineReaders(path: store.path)
     }
 
     /// How many reads ran on a reader thread because they ran past the inline budget or found no inline connection.
@@ -40,15 +47,16 @@ public struct MirrorReader: Sendable {
     /// budget, so a heavy query never holds one of the few cooperative threads for long. Reads are pure, so running
     /// one twice changes nothing but the time it takes.
     /// `budget` replaces the request budget (the status aggregates pass `statusBudget`).
-    public func timed<T: Sendable>(budget: Duration? = nil, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// Package-visible so tests can time a query of their own.
+    package func timed<T: Sendable>(budget: Duration? = nil, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let box = RequestGeneration.box
         if let value = try inline(body, box: box) { return value }
         inlineReaders.moved.add(1, ordering: .relaxed)
         let budget = budget ?? self.budget
         do {
-            return try await store.pool.read { db in try Self.run(body, db, budget: budget, box: box) }
+            return try await store.read { db in try Self.run(body, db, budget: budget, box: box) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
-            throw APIError.queryTimeout
+            throw ReadError.queryTimeout
         }
     }
 
@@ -70,28 +78,28 @@ public struct MirrorReader: Sendable {
 
     /// One page of a list, each row's values in the resource's column order, the cursor of the next, if any, and
     /// the total when asked for.
-    struct Page: Sendable {
-        let rows: [[DatabaseValue]]
-        let next: Cursor?
-        var total: Int?
+    public struct Page: Sendable {
+        public let rows: [[StoreValue]]
+        public let next: Cursor?
+        public var total: Int?
     }
 
     /// A page, its parent's existence check and its count in one read: one snapshot, one reader hop, one timer.
-    func page(_ plan: ListPlan, after cursor: Cursor?, limit: Int, counting: Bool = false) async throws -> Page {
+    public func page(_ plan: ListPlan, after cursor: Cursor?, limit: Int, counting: Bool = false) async throws -> Page {
         let sql = plan.page(after: cursor, limit: limit)
         let count = counting ? plan.count : nil
         let parent = plan.parent
-        let sort = plan.query.sort
+        let sort = plan.sort
         let columns = plan.resource.fields.map(\.name)
         let sortIndex = columns.firstIndex(of: sort.column) ?? 0, idIndex = columns.firstIndex(of: "id") ?? 0
         return try await timed { db in
             try Self.requireParent(parent, db)
-            var rows = try db.bound(sql.sql, sql.arguments).valueRows()
-            let total = try count.map { try Int.fetchOne(db.bound($0.sql, $0.arguments)) ?? 0 }
+            var rows = try db.statement(sql).storeRows()
+            let total = try count.map { try db.statement($0).storeRows(limit: 1).first?.first?.integer ?? 0 }
             guard rows.count > limit else { return Page(rows: rows, next: nil, total: total) }
             rows.removeLast()
             let last = rows[rows.count - 1]
-            let next = Cursor(sort: sort, value: last[sortIndex], id: String.fromDatabaseValue(last[idIndex]) ?? "")
+            let next = Cursor(sort: sort, value: last[sortIndex], id: last[idIndex].string ?? "")
             return Page(rows: rows, next: next, total: total)
         }
     }
@@ -100,37 +108,71 @@ public struct MirrorReader: Sendable {
     static func requireParent(_ parent: (resource: ReadResource, id: String)?, _ db: Database) throws {
         guard let (resource, id) = parent else { return }
         let match = resource.matching(id: id)
-        let sql = "SELECT 1 FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)"
-        guard try !db.bound(sql, match.arguments).valueRows(limit: 1).isEmpty else {
-            throw APIError.notFound(resource.singular, id)
+        let sql = SQLFragment("SELECT 1 FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)", match.arguments)
+        guard try !db.statement(sql).storeRows(limit: 1).isEmpty else {
+            throw ReadError.notFound(singular: resource.singular, id: id)
         }
     }
 
-    func groups(_ plan: ListPlan) async throws -> [JSON] {
+    /// One group of a group-by count: the grouped columns' values, in the plan's order, and how many rows hold them.
+    public struct GroupCount: Sendable {
+        public let values: [StoreValue]
+        public let count: Int
+    }
+
+    /// The plan's group-by counts, largest first.
+    public func groups(_ plan: ListPlan) async throws -> [GroupCount] {
         let sql = plan.groups
-        let columns = plan.query.groupBy
+        let width = plan.groupBy.count
         let parent = plan.parent
         return try await timed { db in
             try Self.requireParent(parent, db)
-            return try Row.fetchAll(db.bound(sql.sql, sql.arguments)).map { row in
-                .object(columns.enumerated().map { index, column in (column.name, RowEncoder.value(row[index] ?? .null, kind: column.kind)) }
-                        + [("count", .int(row["count"] ?? 0))])
+            return try db.statement(sql).storeRows().map { row in
+                GroupCount(values: Array(row.prefix(width)), count: row[width].integer ?? 0)
             }
         }
     }
 
     /// One item's values in the resource's column order.
-    func item(_ resource: ReadResource, id: String) async throws -> [DatabaseValue]? {
+    public func item(_ resource: ReadResource, id: String) async throws -> [StoreValue]? {
         let match = resource.matching(id: id)
-        let sql = "SELECT \(resource.selectList) FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)"
+        let sql = SQLFragment("SELECT \(resource.selectList) FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)",
+                              match.arguments)
+        return try await timed { db in try db.statement(sql).storeRows(limit: 1).first }
+    }
+
+    /// What an item's embeds hold, in the resource's order: ids, or rows of their resource in its column order.
+    public enum Embedded: Sendable {
+        case ids([String])
+        case rows(ReadResource, [[StoreValue]])
+    }
+
+    /// The embeds of item `id` of `resource` (a conversation's contacts, tags and parts), in one snapshot.
+    public func embeds(of resource: ReadResource, id: String) async throws -> [(key: String, value: Embedded)] {
+        let embeds = resource.embeds
+        guard !embeds.isEmpty else { return [] }
         return try await timed { db in
-            try db.bound(sql, match.arguments).valueRows(limit: 1).first
+            try embeds.map { embed in
+                switch embed {
+                case let .ids(key, table, owner, column):
+                    let (c, t, o) = (Schema.quotedName(column), Schema.quotedName(table), Schema.quotedName(owner))
+                    let rows = try db.statement(SQLFragment("SELECT \(c) FROM \(t) WHERE \(o) = ? ORDER BY \(c)", [.text(id)])).storeRows()
+                    return (key, .ids(rows.compactMap { $0.first?.string }))
+                case let .rows(key, name, owner, order):
+                    let child = ReadResource.named(name)
+                    let sql = SQLFragment("""
+                        SELECT \(child.selectList) FROM \(Schema.quotedName(child.table.name)) t
+                        WHERE \(ListPlan.column(owner)) = ? ORDER BY \(ListPlan.column(order)), t.id
+                        """, [.text(id)])
+                    return (key, .rows(child, try db.statement(sql).storeRows()))
+                }
+            }
         }
     }
 
     /// The write generation and when it last changed, for ETag and Last-Modified. A one-row read needs no budget.
-    func generation() async throws -> MirrorGeneration {
+    public func generation() async throws -> MirrorGeneration {
         if let generation = try inlineReaders.read({ db in try MirrorGeneration.current(db) }) { return generation }
-        return try await store.pool.read { db in try MirrorGeneration.current(db) }
+        return try await store.read { db in try MirrorGeneration.current(db) }
     }
 }

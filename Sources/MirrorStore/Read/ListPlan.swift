@@ -1,23 +1,20 @@
 import Foundation
-import GRDB
-import MirrorStore
+/// A list request as SQL over the resource's table (alias `t`): the resource, an optional relation to a parent, and
+/// the parsed sort, filters and group-by. Every name in it comes from the catalog; every value is bound.
+public struct ListPlan: Sendable {
+    public let resource: ReadResource
+    public let relation: Relation?
+    public let sort: SortKey
+    public let filters: [Filter]
+    public let groupBy: [ColumnSpec]
 
-/// SQL text with its bound values. The text only ever holds catalog names and constants.
-struct SQLFragment {
-    var sql: String
-    var arguments: [DatabaseValue]
-
-    init(_ sql: String, _ arguments: [DatabaseValue] = []) {
-        self.sql = sql
-        self.arguments = arguments
+    public init(resource: ReadResource, relation: Relation? = nil, sort: SortKey, filters: [Filter] = [], groupBy: [ColumnSpec] = []) {
+        self.resource = resource
+        self.relation = relation
+        self.sort = sort
+        self.filters = filters
+        self.groupBy = groupBy
     }
-}
-
-/// Turns a parsed list request into SQL over the resource's table (alias `t`).
-struct ListPlan {
-    let resource: ReadResource
-    let relation: Relation?
-    let query: ListQuery
 
     /// The parent that must exist for a relation list (`/users/{id}/conversations`): 404 otherwise, not an empty list.
     var parent: (resource: ReadResource, id: String)? { relation.map { ($0.parent, $0.parentID) } }
@@ -29,27 +26,38 @@ struct ListPlan {
     static func expression(_ target: FilterTarget) -> SQLFragment {
         switch target {
         case let .column(name, _): SQLFragment(column(name))
-        case let .jsonKey(name, key): SQLFragment("json_extract(\(column(name)), ?)", ["$.\"\(key)\"".databaseValue])
+        case let .jsonKey(name, key): SQLFragment("json_extract(\(column(name)), ?)", [.text("$.\"\(key)\"")])
+        }
+    }
+
+    /// A relation's condition over `t`, with the parent id bound once.
+    static func condition(_ relation: Relation) -> SQLFragment {
+        let id = StoreValue.text(relation.parentID)
+        switch relation.spec.path {
+        case let .column(name): return SQLFragment("\(column(name)) = ?", [id])
+        case let .links(hops):
+            // Innermost first: the last hop matches the parent id, each earlier one the ids the next gave.
+            var inner = "?"
+            for hop in hops.reversed() {
+                inner = "SELECT \(Schema.quotedName(hop.from)) FROM \(Schema.quotedName(hop.table)) WHERE \(Schema.quotedName(hop.to)) "
+                    + (inner == "?" ? "= ?" : "IN (\(inner))")
+            }
+            return SQLFragment("t.id IN (\(inner))", [id])
         }
     }
 
     /// The WHERE clause without the cursor: scope, relation, filters.
     var conditions: SQLFragment {
         var parts: [SQLFragment] = []
-        if let scope = resource.scope { parts.append(SQLFragment(scope.sql, [scope.value.databaseValue])) }
-        if let relation { parts.append(SQLFragment(relation.sql, [relation.parentID.databaseValue])) }
-        for filter in query.filters { parts.append(Self.condition(filter)) }
-        return Self.and(parts)
-    }
-
-    static func and(_ parts: [SQLFragment]) -> SQLFragment {
-        guard !parts.isEmpty else { return SQLFragment("1") }
-        return SQLFragment(parts.map { "(\($0.sql))" }.joined(separator: " AND "), parts.flatMap(\.arguments))
+        if let scope = resource.scopeCondition { parts.append(scope) }
+        if let relation { parts.append(Self.condition(relation)) }
+        for filter in filters { parts.append(Self.condition(filter)) }
+        return SQLFragment.and(parts)
     }
 
     static func condition(_ filter: Filter) -> SQLFragment {
         let e = expression(filter.target)
-        func with(_ sql: String, _ values: [DatabaseValue]) -> SQLFragment {
+        func with(_ sql: String, _ values: [StoreValue]) -> SQLFragment {
             // The expression appears once per `{e}`; its own bound path repeats with it.
             let uses = sql.components(separatedBy: "{e}").count - 1
             let text = sql.replacingOccurrences(of: "{e}", with: e.sql)
@@ -65,13 +73,13 @@ struct ListPlan {
         case .lte: return with("{e} <= ?", filter.values)
         case .in: return with("{e} IN (\(placeholders))", filter.values)
         case .contains, .startswith: return with("{e} LIKE ? ESCAPE '\\'", filter.values)
-        case .isnull: return with(filter.values.first == 1.databaseValue ? "{e} IS NULL" : "{e} IS NOT NULL", [])
+        case .isnull: return with(filter.values.first == .int(1) ? "{e} IS NULL" : "{e} IS NOT NULL", [])
         }
     }
 
     /// Items strictly after the cursor in the sort order, NULL sorting lowest as SQLite orders it.
     static func after(_ cursor: Cursor) -> SQLFragment {
-        let id = cursor.id.databaseValue
+        let id = StoreValue.text(cursor.id)
         guard cursor.sort.column != "id" else { return SQLFragment(cursor.sort.descending ? "t.id < ?" : "t.id > ?", [id]) }
         let c = column(cursor.sort.column)
         switch (cursor.sort.descending, cursor.value.isNull) {
@@ -83,16 +91,16 @@ struct ListPlan {
     }
 
     var orderBy: String {
-        let direction = query.sort.descending ? " DESC" : ""
-        if query.sort.column == "id" { return "t.id\(direction)" }
-        return "\(Self.column(query.sort.column))\(direction), t.id\(direction)"
+        let direction = sort.descending ? " DESC" : ""
+        if sort.column == "id" { return "t.id\(direction)" }
+        return "\(Self.column(sort.column))\(direction), t.id\(direction)"
     }
 
     /// One page: `limit + 1` rows, so the caller knows whether another page follows.
     func page(after cursor: Cursor?, limit: Int) -> SQLFragment {
-        let conditions = Self.and([self.conditions] + (cursor.map { [Self.after($0)] } ?? []))
+        let conditions = SQLFragment.and([self.conditions] + (cursor.map { [Self.after($0)] } ?? []))
         return SQLFragment("SELECT \(resource.selectList) FROM \(table) t WHERE \(conditions.sql) ORDER BY \(orderBy) LIMIT ?",
-                           conditions.arguments + [(limit + 1).databaseValue])
+                           conditions.arguments + [.int(Int64(limit + 1))])
     }
 
     var count: SQLFragment {
@@ -103,8 +111,8 @@ struct ListPlan {
     /// Group-by counts, largest first. 10,000 groups bounds a response over a high-cardinality field.
     var groups: SQLFragment {
         let conditions = self.conditions
-        let columns = query.groupBy.map { Self.column($0.name) }.joined(separator: ", ")
-        let positions = query.groupBy.indices.map { String($0 + 1) }.joined(separator: ", ")
+        let columns = groupBy.map { Self.column($0.name) }.joined(separator: ", ")
+        let positions = groupBy.indices.map { String($0 + 1) }.joined(separator: ", ")
         return SQLFragment("SELECT \(columns), COUNT(*) AS count FROM \(table) t WHERE \(conditions.sql) GROUP BY \(positions) ORDER BY count DESC, \(positions) LIMIT 10000",
                            conditions.arguments)
     }

@@ -1,69 +1,78 @@
 import Foundation
 import GRDB
 import IntercomAPI
-import MirrorStore
 
 extension MirrorReader {
-    /// `/counts`: the dashboard summary, in one read snapshot so its numbers agree with each other.
-    func summary() async throws -> JSON {
-        try await timed(budget: statusBudget) { db in
-            func scalar(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
-            /// Counts keyed by the first column; NULL keys (unassigned) are spelled `unassigned`.
-            func keyed(_ sql: String) throws -> JSON {
-                .object(try Row.fetchAll(db, sql: sql).map { row in
-                    (row[0] as String? ?? "unassigned", JSON.int(row[1] as Int? ?? 0))
-                })
-            }
-            return .object([
-                ("contacts", .object([("total", .int(try scalar("SELECT COUNT(*) FROM contacts"))),
-                                      ("by_role", try keyed("SELECT role, COUNT(*) FROM contacts GROUP BY role ORDER BY role"))])),
-                ("companies", .object([("total", .int(try scalar("SELECT COUNT(*) FROM companies")))])),
-                ("conversations", .object([
-                    ("total", .int(try scalar("SELECT COUNT(*) FROM conversations"))),
-                    ("by_state", try keyed("SELECT state, COUNT(*) FROM conversations GROUP BY state ORDER BY state")),
-                ])),
-                ("open_conversations_per_admin", try keyed("""
-                    SELECT admin_assignee_id, COUNT(*) FROM conversations WHERE state = 'open'
-                    GROUP BY admin_assignee_id ORDER BY admin_assignee_id
-                    """)),
-                ("open_conversations_per_team", try keyed("""
-                    SELECT team_assignee_id, COUNT(*) FROM conversations WHERE state = 'open'
-                    GROUP BY team_assignee_id ORDER BY team_assignee_id
-                    """)),
-                ("contacts_per_tag", try keyed("SELECT tag_id, COUNT(*) FROM contact_tags GROUP BY tag_id ORDER BY tag_id")),
-                ("contacts_per_segment", try keyed("SELECT segment_id, COUNT(*) FROM contact_segments GROUP BY segment_id ORDER BY segment_id")),
-                ("companies_per_tag", try keyed("SELECT tag_id, COUNT(*) FROM company_tags GROUP BY tag_id ORDER BY tag_id")),
-                ("companies_per_segment", try keyed("SELECT segment_id, COUNT(*) FROM company_segments GROUP BY segment_id ORDER BY segment_id")),
-            ])
+    /// `/counts`: the dashboard summary of `Catalog.dashboard`, in one read snapshot so its numbers agree with each
+    /// other. Counts at one path prefix nest under it, in the catalog's order.
+    public func summary() async throws -> JSON {
+        let counts = Catalog.dashboard
+        return try await timed(budget: statusBudget) { db in
+            var answer: [(path: [String], value: JSON)] = []
+            for count in counts { answer.append((count.path, try Self.value(of: count, db))) }
+            return Self.nest(answer)
         }
     }
 
+    /// One dashboard count: a total, or counts keyed by the grouped column (NULL keys, unassigned, are spelled
+    /// `unassigned`).
+    static func value(of count: DashboardCount, _ db: Database) throws -> JSON {
+        var sql = "FROM \(Schema.quotedName(count.table))"
+        var arguments: [StoreValue] = []
+        if let filter = count.filter {
+            sql += " WHERE \(Schema.quotedName(filter.column)) = ?"
+            arguments.append(.text(filter.value))
+        }
+        guard let group = count.groupBy.map(Schema.quotedName) else {
+            return .int(try db.statement(SQLFragment("SELECT COUNT(*) \(sql)", arguments)).storeRows(limit: 1).first?.first?.integer ?? 0)
+        }
+        let rows = try db.statement(SQLFragment("SELECT \(group), COUNT(*) \(sql) GROUP BY \(group) ORDER BY \(group)", arguments)).storeRows()
+        return .object(rows.map { ($0[0].string ?? "unassigned", JSON.int($0[1].integer ?? 0)) })
+    }
+
+    /// Values at paths as nested objects, keys in first-seen order.
+    static func nest(_ entries: [(path: [String], value: JSON)]) -> JSON {
+        var keys: [String] = []
+        var grouped: [String: [(path: [String], value: JSON)]] = [:]
+        for entry in entries {
+            guard let head = entry.path.first else { continue }
+            if grouped[head] == nil { keys.append(head) }
+            grouped[head, default: []].append((Array(entry.path.dropFirst()), entry.value))
+        }
+        return .object(keys.map { key in
+            let children = grouped[key]!
+            if children.count == 1, children[0].path.isEmpty { return (key, children[0].value) }
+            return (key, nest(children))
+        })
+    }
+
     /// The kinds of `/search` results.
-    static var searchKinds: [String] { Schema.searchKinds }
+    public static var searchKinds: [String] { Catalog.searchSources.map(\.kind) }
 
     /// `/search`: FTS5 over conversation and part bodies, notes, and contact names and emails, best match first.
     /// Each word of `text` is matched as a literal phrase, so FTS5 syntax in a query is never interpreted.
-    func search(_ text: String, kinds: [String], limit: Int) async throws -> [JSON] {
+    public func search(_ text: String, kinds: [String], limit: Int) async throws -> [JSON] {
         let words = text.split(whereSeparator: \.isWhitespace).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         let match = words.joined(separator: " ")
         var sql = """
             SELECT kind, ref, conversation_id, contact_id, snippet(search_index, 0, '[', ']', '…', 16) AS snippet,
               bm25(search_index) AS rank FROM search_index WHERE search_index MATCH ?
             """
-        var arguments: [DatabaseValue] = [match.databaseValue]
+        var arguments: [StoreValue] = [.text(match)]
         if !kinds.isEmpty {
             sql += " AND kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
-            arguments += kinds.map(\.databaseValue)
+            arguments += kinds.map(StoreValue.text)
         }
         sql += " ORDER BY rank LIMIT ?"
-        arguments.append(limit.databaseValue)
-        let query = sql, values = arguments
+        arguments.append(.int(Int64(limit)))
+        let query = SQLFragment(sql, arguments)
         return try await timed { db in
-            try Row.fetchAll(db, sql: query, arguments: StatementArguments(values)).map { row in
-                .object([
-                    ("kind", .string(row["kind"])), ("id", .string(row["ref"])),
-                    ("conversation_id", .string(row["conversation_id"] as String?)), ("contact_id", .string(row["contact_id"] as String?)),
-                    ("snippet", .string(row["snippet"] as String?)), ("rank", .double(row["rank"] ?? 0)),
+            try db.statement(query).storeRows().map { row in
+                let rank: Double = if case let .double(x) = row[5] { x } else { Double(row[5].integer ?? 0) }
+                return .object([
+                    ("kind", .string(row[0].string)), ("id", .string(row[1].string)),
+                    ("conversation_id", .string(row[2].string)), ("contact_id", .string(row[3].string)),
+                    ("snippet", .string(row[4].string)), ("rank", .double(rank)),
                 ])
             }
         }
@@ -74,7 +83,7 @@ extension MirrorReader {
     /// refused, and webhook counters. `lag_seconds` is now minus the newest change the mirror has applied (the newest
     /// `updated_at` it holds); for objects without `updated_at` (admins, teams, ...) it is the time since the last
     /// successful pass.
-    func syncStatus(now: Int, webhooks: NotificationInbox.Counters? = nil, health: SyncHealth.State? = nil) async throws -> JSON {
+    public func syncStatus(now: Int, webhooks: NotificationInbox.Counters? = nil, health: SyncHealth.State? = nil) async throws -> JSON {
         try await timed(budget: statusBudget) { db in
             let tables = Set(Catalog.tables.map(\.name))
             let states = Dictionary(try Row.fetchAll(db, sql: "SELECT * FROM sync_state").map { ($0["resource"] as String, $0) },
@@ -95,7 +104,7 @@ extension MirrorReader {
                     WHERE resource = ? AND intercom_total IS NOT NULL ORDER BY id DESC LIMIT 1
                     """, arguments: [resource])
                 let rows = tables.contains(resource) ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quotedName(resource))") : nil
-                let truncated = resource == "conversations"
+                let truncated = resource == TableSpec.conversations.name
                     ? try MirrorTransaction(db: db).truncatedConversations() : nil
                 let newestChange = tables.contains(resource) && Catalog.table(resource).columns.contains { $0.name == "updated_at" }
                     ? try Int.fetchOne(db, sql: "SELECT MAX(updated_at) FROM \(Schema.quotedName(resource))") : nil
@@ -136,7 +145,7 @@ extension MirrorReader {
                         return entry
                     })))
                 }
-                if resource == "conversations" {
+                if resource == TableSpec.conversations.name {
                     let feed = scopes.first { ($0["scope"] as String) == "conversations_deleted" }
                     let feedOK = feed.map { ($0["status"] as String) == "ok" }
                     fields.append(("deletions", .object([
@@ -239,7 +248,7 @@ extension MirrorReader {
 
     /// Ready once a first sync has completed: some resource has succeeded and none is still in its first pass.
     /// Auxiliary checkpoints (the deleted-conversations feed) are not resources and do not count.
-    func isReady() async throws -> Bool {
+    public func isReady() async throws -> Bool {
         try await timed { db in
             let tables = Set(Catalog.tables.map(\.name))
             let states = try Row.fetchAll(db, sql: "SELECT resource, last_success_at, last_error FROM sync_state")
