@@ -4,6 +4,9 @@ private func col(_ name: String, _ kind: ColumnKind, _ path: String...) -> Colum
     ColumnSpec(name, kind, .path(path.isEmpty ? [name] : path))
 }
 
+/// A column of `conversation_metrics`, computed from a conversation's parts.
+private func metric(_ name: String, _ kind: ColumnKind) -> ColumnSpec { ColumnSpec(name, kind, .computed) }
+
 /// A JSON object column whose keys the read API filters on (`name.KEY=value`).
 private func keyed(_ name: String) -> ColumnSpec { ColumnSpec(name, .json, .path([name]), keyed: true) }
 
@@ -139,6 +142,28 @@ public enum Catalog {
             col("author_name", .text, "author", "name"), col("author_email", .text, "author", "email"),
             col("external_id", .text), col("redacted", .boolean),
         ]),
+        // One row per conversation, rewritten with it and its parts (`ConversationMetrics` defines each column).
+        TableSpec("conversation_metrics", key: ["conversation_id"], raw: false, columns: [
+            ColumnSpec("conversation_id", .id, .computed),
+            metric("first_contact_message_at", .timestamp), metric("first_admin_reply_at", .timestamp),
+            metric("last_admin_reply_at", .timestamp), metric("first_assignment_at", .timestamp),
+            metric("last_assignment_at", .timestamp), metric("count_assignments", .integer),
+            metric("first_team_id", .id), metric("last_team_id", .id),
+            metric("first_close_at", .timestamp), metric("last_close_at", .timestamp),
+            metric("first_admin_close_at", .timestamp), metric("last_admin_close_at", .timestamp),
+            metric("last_closed_by_admin_id", .id), metric("count_reopens", .integer), metric("count_parts", .integer),
+            metric("count_admin_replies", .integer), metric("count_contact_replies", .integer),
+            metric("time_to_first_assignment", .integer), metric("time_to_first_response", .integer),
+            metric("time_to_first_close", .integer), metric("time_to_last_close", .integer),
+            metric("median_time_to_reply", .integer), metric("parts_truncated", .boolean),
+            metric("intercom_time_to_assignment", .integer), metric("intercom_time_to_admin_reply", .integer),
+            metric("intercom_time_to_first_close", .integer), metric("intercom_time_to_last_close", .integer),
+            metric("intercom_median_time_to_reply", .integer), metric("intercom_first_contact_reply_at", .timestamp),
+            metric("intercom_first_assignment_at", .timestamp), metric("intercom_first_admin_reply_at", .timestamp),
+            metric("intercom_first_close_at", .timestamp), metric("intercom_last_close_at", .timestamp),
+            metric("intercom_last_closed_by_id", .id), metric("intercom_count_reopens", .integer),
+            metric("intercom_count_assignments", .integer), metric("intercom_count_conversation_parts", .integer),
+        ]),
         TableSpec("conversation_part_attachments", key: ["part_id", "url"], raw: false, columns: [
             ColumnSpec("part_id", .id, .owner), col("url", .text), col("name", .text), col("type", .text),
             col("content_type", .text), col("filesize", .integer), col("width", .integer), col("height", .integer),
@@ -189,6 +214,7 @@ extension Catalog {
         "tags": [("contact_tags", "tag_id"), ("company_tags", "tag_id"), ("conversation_tags", "tag_id")],
         "segments": [("contact_segments", "segment_id"), ("company_segments", "segment_id")],
         "teams": [("team_admins", "team_id")],
+        "conversations": [("conversation_metrics", "conversation_id")],
     ]
 
     /// Conversation parts, capped by Intercom at the 500 most recent.
@@ -220,6 +246,7 @@ extension TableSpec {
     public static let conversationContacts = Catalog.table("conversation_contacts")
     public static let conversationTags = Catalog.table("conversation_tags")
     public static let conversationParts = Catalog.table("conversation_parts")
+    public static let conversationMetrics = Catalog.table("conversation_metrics")
     public static let dataAttributes = Catalog.table("data_attributes")
     public static let eventSummaries = Catalog.table("event_summaries")
     public static let articles = Catalog.table("articles")

@@ -9,7 +9,10 @@ extension ReadResource {
         .ids(key: "contact_ids", table: "conversation_contacts", owner: "conversation_id", column: "contact_id"),
         .ids(key: "tag_ids", table: "conversation_tags", owner: "conversation_id", column: "tag_id"),
         .rows(key: "conversation_parts", resource: "conversation_parts", owner: "conversation_id", order: "created_at"),
-    ])
+    ], joined: [JoinedColumns(prefix: "metrics", table: "conversation_metrics", key: "conversation_id")])
+    /// A conversation's metrics, one row keyed by the conversation's id (`/conversations/{id}/metrics`).
+    public static let conversationMetrics = ReadResource("conversation_metrics", "conversation", table: "conversation_metrics",
+                                                         key: "conversation_id")
     public static let parts = ReadResource("conversation_parts", "conversation part", table: "conversation_parts",
                                            defaultSort: SortKey(column: "created_at", descending: false))
     public static let admins = ReadResource("admins", "admin", table: "admins")
@@ -40,6 +43,12 @@ extension Catalog {
 
     /// Resources with a `GET /NAME/{id}` route.
     public static let items: [ReadResource] = [.contacts, .users, .leads, .companies, .conversations, .admins, .teams]
+
+    /// One-row views of an item (`/conversations/{id}/metrics`): the parent resource, the route's segment, and the
+    /// resource keyed by the parent's id that answers it.
+    public static let itemViews: [(parent: ReadResource, segment: String, view: ReadResource)] = [
+        (.conversations, "metrics", .conversationMetrics),
+    ]
 
     /// Every parent → child list (`/contacts/{id}/conversations`).
     public static let relations: [RelationSpec] = [

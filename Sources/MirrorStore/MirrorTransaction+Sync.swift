@@ -8,8 +8,15 @@ extension MirrorTransaction {
         for id in ids { try statement.execute(arguments: [sweep, id]) }
     }
 
+    /// After a conversation or its parts were written: records whether Intercom cut its parts, and rewrites its
+    /// metrics, in the same transaction.
+    public func conversationWritten(_ id: String) throws {
+        try markPartsTruncation(conversation: id)
+        try refreshMetrics(conversation: id)
+    }
+
     /// Records whether Intercom cut a conversation's parts: its total is more than the parts we hold.
-    public func markPartsTruncation(conversation id: String) throws {
+    func markPartsTruncation(conversation id: String) throws {
         let spec = Catalog.partsTruncation
         let (table, flag, total) = (Schema.quoted(spec.table), Schema.quoted(spec.flag), Schema.quoted(spec.total))
         try db.cachedStatement(sql: """

@@ -4,11 +4,11 @@ import IntercomAPI
 
 /// The sync's writes inside one transaction: upserts with their child lists, deletions, and the checkpoint.
 public struct MirrorTransaction {
-    public let db: Database
+    package let db: Database
     /// Where values of an unexpected JSON type are counted; nil outside the sync's writes.
     public var drift: DriftTally?
 
-    public init(db: Database, drift: DriftTally? = nil) {
+    package init(db: Database, drift: DriftTally? = nil) {
         self.db = db
         self.drift = drift
     }

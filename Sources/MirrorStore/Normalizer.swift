@@ -7,7 +7,7 @@ public enum Normalizer {
     /// The values of `table`'s columns (and `raw`) for one item, in `columnNames` order.
     /// A value whose JSON type is not what the column expects is stored as what the column can hold (or NULL) and,
     /// with `drift`, counted there; `raw` keeps the original either way.
-    public static func row(_ table: TableSpec, item: JSON, owner: String?, drift: DriftTally? = nil) -> [DatabaseValue] {
+    package static func row(_ table: TableSpec, item: JSON, owner: String?, drift: DriftTally? = nil) -> [DatabaseValue] {
         var values: [DatabaseValue] = []
         values.reserveCapacity(table.columns.count + 1)
         for column in table.columns {
@@ -47,7 +47,7 @@ public enum Normalizer {
     }
 
     /// One column's value.
-    public static func value(_ column: ColumnSpec, item: JSON, owner: String?) -> DatabaseValue {
+    package static func value(_ column: ColumnSpec, item: JSON, owner: String?) -> DatabaseValue {
         checkedValue(column, item: item, owner: owner).0
     }
 

@@ -98,7 +98,7 @@ extension Schema {
 
     /// Brings the index up to date with the rows queued in `search_pending`, inside the caller's transaction: their old
     /// documents leave, the current text of the rows that still exist goes in, each kind in one statement.
-    public static func flushSearchIndex(_ db: Database) throws {
+    package static func flushSearchIndex(_ db: Database) throws {
         guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM search_pending)")) == true else { return }
         try db.execute(sql: """
             DELETE FROM search_index WHERE rowid IN (SELECT r.doc FROM search_pending p JOIN search_refs r ON r.kind = p.kind AND r.ref = p.ref);

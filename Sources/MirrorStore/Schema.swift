@@ -62,6 +62,7 @@ public enum Schema {
         registerBatchedSearchMigration(&migrator)
         registerRowIDMigration(&migrator)
         registerAccessMigration(&migrator)
+        registerMetricsMigration(&migrator)
         registerColumnMigration(&migrator, tables: tables)
         return migrator
     }
@@ -110,6 +111,17 @@ public enum Schema {
         }
     }
 
+    /// Mirrors made before `conversation_metrics` get the table and every conversation's metrics, in one transaction.
+    /// A mirror made since has the table from its first migration and no conversations yet.
+    static func registerMetricsMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v7-conversation-metrics") { db in
+            let table = TableSpec.conversationMetrics
+            guard try !db.tableExists(table.name) else { return }
+            try db.execute(sql: createTable(table))
+            try MirrorTransaction.backfillMetrics(db)
+        }
+    }
+
     /// Mirrors made before resource tables became rowid tables get them rebuilt once, with their rows, triggers and views.
     static func registerRowIDMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v5-rowid-resource-tables") { db in
@@ -119,7 +131,7 @@ public enum Schema {
     }
 
     /// Whether `name` is stored WITHOUT ROWID.
-    public static func isWithoutRowID(_ name: String, _ db: Database) throws -> Bool {
+    package static func isWithoutRowID(_ name: String, _ db: Database) throws -> Bool {
         let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [name])
         return sql?.uppercased().hasSuffix("WITHOUT ROWID") ?? false
     }
@@ -128,7 +140,7 @@ public enum Schema {
     /// new tables share) and every trigger and view; their indexes are the catalog's. Triggers and views leave first and
     /// come back last: SQLite checks all of them when a table is renamed, and they may name a table being rebuilt.
     /// Public so tests can turn a new mirror into one made before a layout change.
-    public static func rebuild(_ tables: [TableSpec], withoutRowID: Bool, _ db: Database) throws {
+    package static func rebuild(_ tables: [TableSpec], withoutRowID: Bool, _ db: Database) throws {
         guard !tables.isEmpty else { return }
         let dependents = try Row.fetchAll(db, sql: "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('trigger', 'view') ORDER BY rowid")
         for row in dependents { try db.execute(sql: "DROP \(row["type"] == "view" ? "VIEW" : "TRIGGER") \(quoted(row["name"]))") }

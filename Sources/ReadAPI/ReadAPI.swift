@@ -1,4 +1,5 @@
 import Hummingbird
+import IntercomAPI
 import Logging
 import MirrorStore
 import Prometheus
@@ -14,7 +15,9 @@ public enum ReadAPI {
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: APIMiddleware(apiKeys: configuration.apiKeys, webhooksEnabled: configuration.webhooks != nil))
         router.add(middleware: ConditionalGetMiddleware(reader: reader))
-        ReadController(reader: reader, streamFailsAfterPages: configuration.streamFailsAfterPages).addRoutes(to: router)
+        let health = configuration.syncHealth
+        ReadController(reader: reader, streamFailsAfterPages: configuration.streamFailsAfterPages,
+                       defaultTimeZone: { health?.current.workspace?.timezone }).addRoutes(to: router)
         ServiceRoutes(reader: reader, registry: registry, openAPI: OpenAPIDocument.yaml, inbox: configuration.webhooks?.inbox,
                       health: configuration.syncHealth)
             .addRoutes(to: router)

@@ -55,7 +55,7 @@ extension SyncEngine {
                             continue
                         }
                         try tx.upsert(table, item: detail, sweep: generation)
-                        try tx.markPartsTruncation(conversation: id)
+                        try tx.conversationWritten(id)
                     }
                     if sweeping { try tx.stamp(table, ids: Array(page.unchanged), sweep: generation) }
                 }

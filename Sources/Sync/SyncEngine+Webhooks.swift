@@ -57,7 +57,7 @@ extension SyncEngine {
                     try tx.upsert(table, item: item, sweep: generation)
                 case .conversation:
                     try tx.upsert(table, item: item, sweep: generation)
-                    try tx.markPartsTruncation(conversation: hint.id)
+                    try tx.conversationWritten(hint.id)
                 }
                 try tx.recordDeliveries(record("upserted"), at: Self.now())
                 return "upserted"

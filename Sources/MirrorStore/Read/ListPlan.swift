@@ -27,8 +27,19 @@ public struct ListPlan: Sendable {
         switch target {
         case let .column(name, _): SQLFragment(column(name))
         case let .jsonKey(name, key): SQLFragment("json_extract(\(column(name)), ?)", [.text("$.\"\(key)\"")])
+        case let .joined(table, key, name, _):
+            SQLFragment("(SELECT j.\(Schema.quotedName(name)) FROM \(Schema.quotedName(table)) j WHERE j.\(Schema.quotedName(key)) = t.id)")
         }
     }
+
+    /// The SQL of a sort field: a column of `t`, or a joined table's column as a correlated lookup.
+    static func sortExpression(_ resource: ReadResource, _ name: String) -> String {
+        guard let target = resource.target(name), case .joined = target else { return column(name) }
+        return expression(target).sql
+    }
+
+    /// Whether the sort field is a column of the rows read (else its value is selected after them, for the cursor).
+    var sortsByRowColumn: Bool { resource.field(sort.column) != nil }
 
     /// A relation's condition over `t`, with the parent id bound once.
     static func condition(_ relation: Relation) -> SQLFragment {
@@ -56,6 +67,12 @@ public struct ListPlan: Sendable {
     }
 
     static func condition(_ filter: Filter) -> SQLFragment {
+        // A joined column filters by the ids its table matches: one pass over that table, not a lookup per row.
+        if case let .joined(table, key, name, kind) = filter.target {
+            let inner = condition(Filter(target: .column(name: name, kind: kind), op: filter.op, values: filter.values))
+            let sql = inner.sql.replacingOccurrences(of: column(name), with: "j.\(Schema.quotedName(name))")
+            return SQLFragment("t.id IN (SELECT j.\(Schema.quotedName(key)) FROM \(Schema.quotedName(table)) j WHERE \(sql))", inner.arguments)
+        }
         let e = expression(filter.target)
         func with(_ sql: String, _ values: [StoreValue]) -> SQLFragment {
             // The expression appears once per `{e}`; its own bound path repeats with it.
@@ -78,10 +95,10 @@ public struct ListPlan: Sendable {
     }
 
     /// Items strictly after the cursor in the sort order, NULL sorting lowest as SQLite orders it.
-    static func after(_ cursor: Cursor) -> SQLFragment {
+    func after(_ cursor: Cursor) -> SQLFragment {
         let id = StoreValue.text(cursor.id)
         guard cursor.sort.column != "id" else { return SQLFragment(cursor.sort.descending ? "t.id < ?" : "t.id > ?", [id]) }
-        let c = column(cursor.sort.column)
+        let c = Self.sortExpression(resource, cursor.sort.column)
         switch (cursor.sort.descending, cursor.value.isNull) {
         case (false, false): return SQLFragment("\(c) > ? OR (\(c) = ? AND t.id > ?)", [cursor.value, cursor.value, id])
         case (false, true): return SQLFragment("(\(c) IS NULL AND t.id > ?) OR \(c) IS NOT NULL", [id])
@@ -93,13 +110,14 @@ public struct ListPlan: Sendable {
     var orderBy: String {
         let direction = sort.descending ? " DESC" : ""
         if sort.column == "id" { return "t.id\(direction)" }
-        return "\(Self.column(sort.column))\(direction), t.id\(direction)"
+        return "\(Self.sortExpression(resource, sort.column))\(direction), t.id\(direction)"
     }
 
     /// One page: `limit + 1` rows, so the caller knows whether another page follows.
     func page(after cursor: Cursor?, limit: Int) -> SQLFragment {
-        let conditions = SQLFragment.and([self.conditions] + (cursor.map { [Self.after($0)] } ?? []))
-        return SQLFragment("SELECT \(resource.selectList) FROM \(table) t WHERE \(conditions.sql) ORDER BY \(orderBy) LIMIT ?",
+        let conditions = SQLFragment.and([self.conditions] + (cursor.map { [after($0)] } ?? []))
+        let select = sortsByRowColumn ? resource.selectList : "\(resource.selectList), \(Self.sortExpression(resource, sort.column))"
+        return SQLFragment("SELECT \(select) FROM \(table) t WHERE \(conditions.sql) ORDER BY \(orderBy) LIMIT ?",
                            conditions.arguments + [.int(Int64(limit + 1))])
     }
 

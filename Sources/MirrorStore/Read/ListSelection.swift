@@ -7,6 +7,16 @@ public enum FilterOperator: String, CaseIterable, Sendable {
 public enum FilterTarget: Equatable, Sendable {
     case column(name: String, kind: ColumnKind)
     case jsonKey(column: String, key: String)
+    /// A column of a table keyed by the item's id (`metrics.time_to_first_response`: `conversation_metrics`).
+    case joined(table: String, key: String, column: String, kind: ColumnKind)
+
+    /// The column's kind; nil for a JSON key, whose values are of mixed types.
+    public var kind: ColumnKind? {
+        switch self {
+        case let .column(_, kind), let .joined(_, _, _, kind): kind
+        case .jsonKey: nil
+        }
+    }
 }
 
 /// One parsed filter, its values already converted to the column's type. `contains` and `startswith` take a LIKE

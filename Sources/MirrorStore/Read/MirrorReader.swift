@@ -91,7 +91,8 @@ public struct MirrorReader: Sendable {
         let parent = plan.parent
         let sort = plan.sort
         let columns = plan.resource.fields.map(\.name)
-        let sortIndex = columns.firstIndex(of: sort.column) ?? 0, idIndex = columns.firstIndex(of: "id") ?? 0
+        // A joined sort field is selected after the resource's columns.
+        let sortIndex = columns.firstIndex(of: sort.column) ?? columns.count, idIndex = columns.firstIndex(of: "id") ?? 0
         return try await timed { db in
             try Self.requireParent(parent, db)
             var rows = try db.statement(sql).storeRows()

@@ -69,6 +69,17 @@ extension OpenAPIDocument {
                 ("type", .string("object")), ("required", .array([.string("count")])),
                 ("properties", .object([("count", .object([("type", .string("integer"))]))])),
             ]))]))], required: ["data"])),
+            ("Aggregate", object([
+                ("data", .object([("type", .string("array")), ("items", .object([
+                    ("type", .string("object")),
+                    ("description", .string("bucket (local ISO 8601) and bucket_start (unix seconds) when bucketed, the group_by fields, then one key per measure as written in measures=")),
+                    ("properties", .object([("bucket", nullableString), ("bucket_start", nullableInteger)])),
+                ]))])),
+                ("bucket", .object([("type", .string("object")), ("properties", .object([
+                    ("field", .object([("type", .string("string"))])), ("unit", .object([("type", .string("string"))])),
+                    ("tz", .object([("type", .string("string"))])),
+                ]))])),
+            ], required: ["data"])),
             ("Counts", dashboardSchema(object: { object($0, required: $1) }, counts: counts())),
             ("SearchResults", object([("data", .object([("type", .string("array")), ("items", object([
                 ("kind", .object([("type", .string("string")), ("enum", .array(Schema.searchKinds.map(JSON.string)))])),
@@ -135,6 +146,7 @@ extension OpenAPIDocument {
                 ("next_cursor", nullableString), ("total_count", .object([("type", .string("integer"))])),
             ], required: ["data", "next_cursor"])))
         }
+        for (_, _, view) in Catalog.itemViews { schemas.append((schemaName(view), itemSchema(view.table))) }
         for resource in ReadResource.all where !resource.embeds.isEmpty {
             var detail = itemProperties(resource.table)
             var required = ["id"]

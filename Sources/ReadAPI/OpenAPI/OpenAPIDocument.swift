@@ -50,12 +50,32 @@ public enum OpenAPIDocument {
                                                       parameters: countParameters, responses: [
                 ("200", json("Counts per group, largest first", schemaRef("GroupCounts"))), ("304", ref("responses", "NotModified")),
             ] + errors(notFound: route.parent != nil))))
+            let aggregateParameters = (route.parent == nil ? [] : [ref("parameters", "id")]) + [
+                query("group_by", "Comma list of fields to group by"),
+                query("bucket", "FIELD:UNIT: buckets by a timestamp field, the unit hour, day, week (starting Monday) or month, in tz's calendar"),
+                query("tz", "IANA time zone of the buckets (default: the workspace's, from /me; UTC when unknown)"),
+                query("measures", "Comma list of count, count_distinct:F, sum:F, avg:F, min:F, max:F, median:F (lower middle), "
+                      + "p90:F, p95:F (nearest rank) over numeric fields, metrics included (default count)"),
+                query("from", "With to and bucket: the first time (unix seconds or ISO 8601); empty buckets are listed with count 0"),
+                query("to", "With from and bucket: the last time"),
+            ] + filterParameters(route.resource)
+            paths.append((route.path + "/aggregate", get(summary: "Bucketed, grouped measures over \(route.path)", tag: route.resource.name,
+                                                         parameters: aggregateParameters, responses: [
+                ("200", json("One row per bucket and group, in time then group order", schemaRef("Aggregate"))),
+                ("304", ref("responses", "NotModified")),
+            ] + errors(notFound: route.parent != nil))))
         }
         for resource in RouteTable.items {
             let detail = resource.embeds.isEmpty ? schemaName(resource) : detailSchemaName(resource)
             paths.append(("/\(resource.name)/{id}", get(summary: "One \(resource.singular)", tag: resource.name,
                                                       parameters: [ref("parameters", "id")], responses: [
                 ("200", json("The \(resource.singular)", schemaRef(detail))), ("304", ref("responses", "NotModified")),
+            ] + errors(notFound: true))))
+        }
+        for (parent, segment, view) in Catalog.itemViews {
+            paths.append(("/\(parent.name)/{id}/\(segment)", get(summary: "The \(segment) of one \(parent.singular)", tag: parent.name,
+                                                                 parameters: [ref("parameters", "id")], responses: [
+                ("200", json("The \(parent.singular)'s \(segment)", schemaRef(schemaName(view)))), ("304", ref("responses", "NotModified")),
             ] + errors(notFound: true))))
         }
         let object = JSON.object([("type", .string("object"))])
@@ -138,6 +158,12 @@ public enum OpenAPIDocument {
                 ? query(column.name + "__eq", "Filter: \(column.name) equals the value. `\(column.name)` alone is the reserved "
                         + "parameter of that name, so this column takes the explicit form (\(column.name)__op=value for other operators)")
                 : query(column.name, "Filter: \(column.name) equals the value (\(column.name)__op=value for other operators)")
+        } + resource.joined.flatMap { join in
+            join.filterable.map { column in
+                let name = "\(join.prefix).\(column.name)"
+                return query(name, "Filter on the item's \(join.table.name): \(name) equals the value (\(name)__op=value for other "
+                             + "operators; also a sort field, sort=-\(name))")
+            }
         }
     }
 

@@ -31,7 +31,9 @@ struct ListQuery {
     static let maxFilters = 100
 
     /// Parses the query string of a list (or, with `counts`, of its group-by counts) over `resource`.
-    init(_ parameters: [(key: String, value: String)], resource: ReadResource, accept: String?, counts: Bool = false) throws(APIError) {
+    /// With `aggregate`, `group_by` is allowed but not required.
+    init(_ parameters: [(key: String, value: String)], resource: ReadResource, accept: String?, counts: Bool = false,
+         aggregate: Bool = false) throws(APIError) {
         sort = resource.defaultSort
         var cursorText: String?
         if accept?.contains("text/csv") == true { format = .csv }
@@ -60,7 +62,7 @@ struct ListQuery {
                 guard let f = ListFormat(rawValue: value) else { throw .badValue("format", value, expected: "json, csv or ndjson") }
                 format = f
             case "group_by":
-                guard counts else { throw .unknownFilter(key, candidates: resource.filterable.map(\.name)) }
+                guard counts || aggregate else { throw .unknownFilter(key, candidates: resource.filterable.map(\.name)) }
                 groupBy = try value.split(separator: ",").map { name throws(APIError) in
                     guard let column = resource.filterableColumn(String(name)) else {
                         throw .unknownField(String(name), parameter: "group_by", candidates: resource.filterable.map(\.name))
@@ -85,8 +87,8 @@ struct ListQuery {
     static func parseSort(_ text: String, resource: ReadResource) throws(APIError) -> SortKey {
         let descending = text.hasPrefix("-")
         let name = descending ? String(text.dropFirst()) : text
-        guard resource.filterableColumn(name) != nil else {
-            throw .unknownField(name, parameter: "sort", candidates: resource.filterable.map(\.name))
+        guard resource.target(name) != nil else {
+            throw .unknownField(name, parameter: "sort", candidates: resource.targetNames)
         }
         return SortKey(column: name, descending: descending)
     }
@@ -123,10 +125,10 @@ struct ListQuery {
                 throw .badValue("\(keyed.name) key", attribute, expected: "a key without double quotes")
             }
             target = .jsonKey(column: keyed.name, key: attribute)
-        } else if let column = resource.filterableColumn(name) {
-            target = .column(name: column.name, kind: column.kind)
+        } else if let resolved = resource.target(name) {
+            target = resolved
         } else {
-            var candidates = resource.filterable.map(\.name)
+            var candidates = resource.targetNames
             if let keyed = resource.keyedColumn { candidates.append(keyed.name + ".KEY") }
             throw .unknownFilter(name, candidates: candidates)
         }
@@ -153,8 +155,8 @@ struct ListQuery {
     /// A query-string value as the column stores it: integers for numbers, timestamps (unix seconds or ISO 8601)
     /// and booleans, text otherwise. Custom attributes hold mixed types, so they take the most specific reading.
     static func convert(_ text: String, for target: FilterTarget, parameter: String) throws(APIError) -> StoreValue {
-        switch target {
-        case let .column(_, kind):
+        switch target.kind {
+        case let kind?:
             switch kind {
             case .integer:
                 guard let n = Int64(text) else { throw .badNumber(parameter, text, range: "(64-bit)") }
@@ -175,7 +177,7 @@ struct ListQuery {
             case .text, .id, .assignee, .json:
                 return .text(text)
             }
-        case .jsonKey:
+        case nil:
             if let n = Int64(text) { return .int(n) }
             if let x = Double(text), x.isFinite, text.contains(".") { return .double(x) }
             if text == "true" { return .int(1) }

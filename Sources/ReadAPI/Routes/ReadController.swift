@@ -9,6 +9,10 @@ import NIOCore
 struct ReadController<Context: RequestContext>: Sendable {
     let reader: MirrorReader
     let streamFailsAfterPages: Int?
+    /// The workspace's time zone (from `/me`), the default of aggregates' `tz`.
+    var defaultTimeZone: @Sendable () -> String? = { nil }
+    /// Aggregates memoised per write generation, like `/counts`.
+    let aggregateCache = GenerationCache()
 
     /// Hummingbird spells a path parameter `:id`; OpenAPI spells it `{id}`.
     static func routerPath(_ path: String) -> RouterPath { RouterPath(path.replacingOccurrences(of: "{id}", with: ":id")) }
@@ -20,6 +24,14 @@ struct ReadController<Context: RequestContext>: Sendable {
             }
             router.get(Self.routerPath(route.path + "/counts")) { request, context in
                 try await counts(request, context: context, route: route)
+            }
+            router.get(Self.routerPath(route.path + "/aggregate")) { request, context in
+                try await aggregate(request, context: context, route: route)
+            }
+        }
+        for (parent, segment, view) in Catalog.itemViews {
+            router.get(Self.routerPath("/\(parent.name)/{id}/\(segment)")) { _, context in
+                try await item(view, id: context.parameters.require("id"))
             }
         }
         for resource in RouteTable.items {
@@ -60,6 +72,22 @@ struct ReadController<Context: RequestContext>: Sendable {
                         + [("count", .int(group.count))])
         }
         return .json(.object([("data", .array(groups))]))
+    }
+
+    /// Buckets, groups and measures over the list; one answer per generation and query is computed once.
+    func aggregate(_ request: Request, context: Context, route: RouteTable.ListRoute) async throws -> Response {
+        let query = try AggregateQuery(request.queryItems, resource: route.resource, defaultTimeZone: defaultTimeZone())
+        let key = route.path + "?" + (context.parameters.get("id") ?? "") + "?" + query.timeZone.identifier + "?"
+            + request.queryItems.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
+        let generation = try await reader.generation()
+        if let cached = aggregateCache.value(key, at: generation.generation) {
+            RequestGeneration.box?.store(generation)
+            return .json(encoded: cached)
+        }
+        let list = try await plan(route, query: query.list, context: context)
+        let answer = ByteBuffer(bytes: query.encode(try await reader.aggregate(query.plan(list)), groupBy: list.groupBy).encoded())
+        if try await reader.generation().generation == generation.generation { aggregateCache.store(answer, key, at: generation.generation) }
+        return .json(encoded: answer)
     }
 
     /// The SQL plan of a list route; the reader checks a relation's parent in the same read as the page.

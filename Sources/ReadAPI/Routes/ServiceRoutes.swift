@@ -21,7 +21,7 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     /// The last `/counts` answer, encoded, and the write generation it was computed at: dashboards poll it, and
     /// between two sync writes it cannot change, so only the first poll after a write pays for the dozen GROUP BYs
     /// and the encoding.
-    let summaryCache = SummaryCache()
+    let summaryCache = GenerationCache(capacity: 1)
 
     /// 100 results is a page a person reads; search is for finding, the lists are for walking.
     static var maxSearchLimit: Int { 100 }
@@ -60,13 +60,13 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     func summary() async throws -> ByteBuffer {
         let current = try await reader.generation()
         let generation = current.generation
-        if let cached = summaryCache.value(at: generation) {
+        if let cached = summaryCache.value("counts", at: generation) {
             RequestGeneration.box?.store(current)
             return cached
         }
         // Read the generation again after the counts: if a write landed in between, the answer is not cached.
         let counts = ByteBuffer(bytes: try await reader.summary().encoded())
-        if try await reader.generation().generation == generation { summaryCache.store(counts, at: generation) }
+        if try await reader.generation().generation == generation { summaryCache.store(counts, "counts", at: generation) }
         return counts
     }
 
@@ -144,15 +144,22 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     }
 }
 
-/// One cached `/counts` answer, keyed by the write generation it reflects.
-final class SummaryCache: Sendable {
-    private let entry = Mutex<(generation: Int, value: ByteBuffer)?>(nil)
+/// Answers cached by the write generation they reflect (`/counts`, aggregates): a new generation empties it. At most
+/// `capacity` answers are kept per generation, so a client cycling through distinct queries cannot grow it unbounded.
+final class GenerationCache: Sendable {
+    private let entries = Mutex<(generation: Int, values: [String: ByteBuffer])>((-1, [:]))
+    let capacity: Int
 
-    func value(at generation: Int) -> ByteBuffer? {
-        entry.withLock { $0?.generation == generation ? $0?.value : nil }
+    init(capacity: Int = 256) { self.capacity = capacity }
+
+    func value(_ key: String, at generation: Int) -> ByteBuffer? {
+        entries.withLock { $0.generation == generation ? $0.values[key] : nil }
     }
 
-    func store(_ value: ByteBuffer, at generation: Int) {
-        entry.withLock { $0 = (generation, value) }
+    func store(_ value: ByteBuffer, _ key: String, at generation: Int) {
+        entries.withLock { state in
+            if state.generation != generation { state = (generation, [:]) }
+            if state.values.count < capacity { state.values[key] = value }
+        }
     }
 }
