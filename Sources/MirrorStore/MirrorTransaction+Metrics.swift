@@ -6,22 +6,24 @@ extension MirrorTransaction {
     /// transaction (the one that wrote them); removes it when the conversation is gone.
     func refreshMetrics(conversation id: String) throws {
         let table = TableSpec.conversationMetrics
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+        // Positional reads of cached statements: this runs once per conversation written, inside the sync's batches,
+        // and GRDB's `Row` (a copy and a name lookup per column) cost more than the computation.
+        guard let row = try db.bound("""
             SELECT created_at, source_author_type, parts_truncated, statistics FROM conversations WHERE id = ?
-            """), arguments: [id]) else {
+            """, [id.databaseValue]).storeRows(limit: 1).first else {
             try db.execute(sql: "DELETE FROM \(Schema.quoted(table.name)) WHERE conversation_id = ?", arguments: [id])
             return
         }
-        let statistics = (row["statistics"] as String?).flatMap { try? JSON.parse(Array($0.utf8)) }
-        let conversation = ConversationMetrics.Conversation(createdAt: row["created_at"], sourceAuthorType: row["source_author_type"],
-                                                            partsTruncated: (row["parts_truncated"] as Int?) == 1, statistics: statistics)
-        let parts = try Row.fetchAll(db.cachedStatement(sql: """
+        let statistics = row[3].string.flatMap { try? JSON.parse(Array($0.utf8)) }
+        let conversation = ConversationMetrics.Conversation(createdAt: row[0].integer, sourceAuthorType: row[1].string,
+                                                            partsTruncated: row[2].integer == 1, statistics: statistics)
+        let parts = try db.bound("""
             SELECT id, part_type, author_type, author_id, body, created_at, assigned_to_type, assigned_to_id
             FROM conversation_parts WHERE conversation_id = ?
-            """), arguments: [id]).map { part in
-            ConversationMetrics.Part(id: part["id"], partType: part["part_type"], authorType: part["author_type"],
-                                     authorID: part["author_id"], body: part["body"], createdAt: part["created_at"],
-                                     assignedToType: part["assigned_to_type"], assignedToID: part["assigned_to_id"])
+            """, [id.databaseValue]).storeRows().map { part in
+            ConversationMetrics.Part(id: part[0].string ?? "", partType: part[1].string, authorType: part[2].string,
+                                     authorID: part[3].string, body: part[4].string, createdAt: part[5].integer,
+                                     assignedToType: part[6].string, assignedToID: part[7].string)
         }
         let metrics = ConversationMetrics(conversation, parts: parts)
         let values: [DatabaseValue] = table.columns.map { column in
@@ -31,9 +33,8 @@ extension MirrorTransaction {
             default: metrics.ids[column.name]?.databaseValue ?? metrics.values[column.name]?.databaseValue ?? .null
             }
         }
-        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(Schema.quoted(table.name)) VALUES (\(table.columns.map { _ in "?" }.joined(separator: ", ")))")
-        statement.bind(values: values)
-        try statement.execute()
+        try db.bound("INSERT OR REPLACE INTO \(Schema.quoted(table.name)) VALUES (\(table.columns.map { _ in "?" }.joined(separator: ", ")))",
+                     values).execute()
     }
 
     /// Every conversation's metrics, for a mirror that had none (the migration that adds the table).

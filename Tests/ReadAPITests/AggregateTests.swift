@@ -175,4 +175,49 @@ import Testing
             }
         }
     }
+
+    @Test func scorecardsEqualAReferenceComputation() async throws {
+        let mirror = try await sharedMirror()
+        let rows = try await mirror.store.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT c.admin_assignee_id, c.state, m.time_to_first_response, m.last_closed_by_admin_id, m.count_reopens
+                FROM conversations c JOIN conversation_metrics m ON m.conversation_id = c.id
+                """).map { ($0[0] as String?, $0[1] as String?, $0[2] as Int?, $0[3] as String?, $0[4] as Int?) }
+        }
+        let companies = try await mirror.store.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT k.company_id, COUNT(DISTINCT cc.conversation_id) FROM conversation_contacts cc
+                JOIN contact_companies k ON k.contact_id = cc.contact_id GROUP BY 1
+                """).map { ($0[0] as String, $0[1] as Int) }
+        }
+        @Sendable func lowerMedian(_ values: [Int]) -> Int? { values.isEmpty ? nil : values.sorted()[(values.count - 1) / 2] }
+        try await mirror.withAPI { client in
+            let (status, body, _) = try await client.getJSON("/admins/metrics")
+            #expect(status == .ok, "\(body.text)")
+            let served = body["data"]?.arrayValue ?? []
+            let admins = Set(rows.compactMap(\.0)).union(rows.compactMap(\.3))
+            #expect(Set(served.compactMap { $0["id"]?.stringValue }) == admins)
+            for row in served {
+                let id = row["id"]?.stringValue
+                let mine = rows.filter { $0.0 == id }
+                #expect(row["conversations_assigned"]?.intValue == mine.count, "\(id ?? "unassigned")")
+                #expect(row["open"]?.intValue == mine.filter { $0.1 == "open" }.count)
+                #expect(row["median_time_to_first_response"]?.intValue == lowerMedian(mine.compactMap(\.2)), "\(id ?? "unassigned")")
+                #expect(row["median_reopens"]?.intValue == lowerMedian(mine.compactMap(\.4)))
+                if let id { #expect(row["conversations_last_closed"]?.intValue == rows.filter { $0.3 == id }.count) }
+            }
+            let (_, teams, _) = try await client.getJSON("/teams/metrics")
+            #expect((teams["data"]?.arrayValue ?? []).reduce(0) { $0 + ($1["conversations_assigned"]?.intValue ?? 0) } == rows.count)
+            let (_, perCompany, _) = try await client.getJSON("/companies/metrics")
+            let servedCompanies = Dictionary(uniqueKeysWithValues: (perCompany["data"]?.arrayValue ?? []).map {
+                ($0["id"]?.stringValue ?? "", $0["conversations_assigned"]?.intValue ?? -1)
+            })
+            #expect(servedCompanies == Dictionary(uniqueKeysWithValues: companies))
+            // A window of creation times narrows every scorecard; a bad bound is a 400.
+            let (_, empty, _) = try await client.getJSON("/admins/metrics?from=0&to=1")
+            #expect(empty["data"]?.arrayValue?.isEmpty == true)
+            #expect(try await client.getJSON("/admins/metrics?since=1").status == .badRequest)
+            #expect(try await client.getJSON("/admins/metrics?from=tomorrow").status == .badRequest)
+        }
+    }
 }

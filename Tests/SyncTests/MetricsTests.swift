@@ -128,4 +128,21 @@ import Testing
             #expect(try await Self.mirrored(MirrorReader(store: rig.store), ids[0]) == nil)
         }
     }
+
+    /// A mirror made before the table: opening it adds `conversation_metrics` and fills every conversation's row.
+    @Test func anOlderMirrorGetsEveryConversationsMetricsWhenOpened() async throws {
+        try await withRig(Self.options()) { rig in
+            try await rig.sync()
+            try await rig.store.write { tx in
+                try tx.db.execute(sql: "DROP TABLE conversation_metrics; DELETE FROM grdb_migrations WHERE identifier = 'v7-conversation-metrics'")
+            }
+            _ = try MirrorDatabase(path: rig.databasePath)
+            let (rows, conversations) = try await rig.store.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversation_metrics") ?? 0,
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations") ?? 0)
+            }
+            #expect(rows == conversations && rows > 0)
+            #expect(try await Self.compare(rig) >= 80)
+        }
+    }
 }

@@ -80,6 +80,17 @@ extension OpenAPIDocument {
                     ("tz", .object([("type", .string("string"))])),
                 ]))])),
             ], required: ["data"])),
+            ("Scorecard", object([
+                ("data", .object([("type", .string("array")), ("items", object([
+                    ("id", nullableString), ("conversations_assigned", integer), ("open", integer), ("snoozed", integer),
+                    ("closed", integer), ("conversations_last_closed", integer),
+                    ("median_time_to_first_response", nullableInteger), ("p90_time_to_first_response", nullableInteger),
+                    ("median_time_to_last_close", nullableInteger), ("median_median_time_to_reply", nullableInteger),
+                    ("median_reopens", nullableInteger), ("median_assignments", nullableInteger),
+                    ("mean_rating", .object([("type", .string("number")), ("nullable", .bool(true))])),
+                ], required: ["id", "conversations_assigned"]))])),
+                ("created", .object([("type", .string("object"))])),
+            ], required: ["data"])),
             ("Counts", dashboardSchema(object: { object($0, required: $1) }, counts: counts())),
             ("SearchResults", object([("data", .object([("type", .string("array")), ("items", object([
                 ("kind", .object([("type", .string("string")), ("enum", .array(Schema.searchKinds.map(JSON.string)))])),

@@ -72,6 +72,15 @@ public enum OpenAPIDocument {
                 ("200", json("The \(resource.singular)", schemaRef(detail))), ("304", ref("responses", "NotModified")),
             ] + errors(notFound: true))))
         }
+        for subject in ScorecardSubject.allCases {
+            paths.append(("/\(subject.rawValue)/metrics", get(
+                summary: "Scorecard per \(subject.rawValue.dropLast()): conversations assigned (open, snoozed, closed), medians of the conversation metrics, mean rating",
+                tag: subject.rawValue, parameters: [
+                    query("from", "Conversations created at or after this time (unix seconds or ISO 8601)"),
+                    query("to", "Conversations created at or before this time"),
+                ], responses: [("200", json("One row per \(subject.rawValue.dropLast()), unassigned (id null) first", schemaRef("Scorecard"))),
+                               ("304", ref("responses", "NotModified"))] + errors(notFound: false))))
+        }
         for (parent, segment, view) in Catalog.itemViews {
             paths.append(("/\(parent.name)/{id}/\(segment)", get(summary: "The \(segment) of one \(parent.singular)", tag: parent.name,
                                                                  parameters: [ref("parameters", "id")], responses: [

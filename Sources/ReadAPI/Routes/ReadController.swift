@@ -29,6 +29,9 @@ struct ReadController<Context: RequestContext>: Sendable {
                 try await aggregate(request, context: context, route: route)
             }
         }
+        for subject in ScorecardSubject.allCases {
+            router.get(RouterPath("/\(subject.rawValue)/metrics")) { request, _ in try await scorecard(request, subject: subject) }
+        }
         for (parent, segment, view) in Catalog.itemViews {
             router.get(Self.routerPath("/\(parent.name)/{id}/\(segment)")) { _, context in
                 try await item(view, id: context.parameters.require("id"))
@@ -88,6 +91,36 @@ struct ReadController<Context: RequestContext>: Sendable {
         let answer = ByteBuffer(bytes: query.encode(try await reader.aggregate(query.plan(list)), groupBy: list.groupBy).encoded())
         if try await reader.generation().generation == generation.generation { aggregateCache.store(answer, key, at: generation.generation) }
         return .json(encoded: answer)
+    }
+
+    /// `/admins/metrics`, `/teams/metrics`, `/companies/metrics`: the scorecard over conversations created in
+    /// `from`/`to`, memoised per generation.
+    func scorecard(_ request: Request, subject: ScorecardSubject) async throws -> Response {
+        var from: Int?, to: Int?
+        for (key, value) in request.queryItems {
+            switch key {
+            case "from": from = try AggregateQuery.time(value, "from")
+            case "to": to = try AggregateQuery.time(value, "to")
+            default: throw APIError.unknownFilter(key, candidates: ["from", "to"])
+            }
+        }
+        if let from, let to, from > to { throw APIError.badValue("from", String(from), expected: "a time at or before to=\(to)") }
+        let key = "/\(subject.rawValue)/metrics?\(from.map(String.init) ?? "")?\(to.map(String.init) ?? "")"
+        let generation = try await reader.generation()
+        if let cached = aggregateCache.value(key, at: generation.generation) {
+            RequestGeneration.box?.store(generation)
+            return .json(encoded: cached)
+        }
+        let rows = try await reader.scorecard(subject, from: from, to: to).map { row -> JSON in
+            .object([("id", .string(row.id))] + row.figures.map { figure in
+                (figure.name, figure.value.map { $0 == $0.rounded() && abs($0) < 9e15 ? JSON.int(Int($0)) : JSON.double($0) } ?? .null)
+            })
+        }
+        var answer: [(String, JSON)] = [("data", .array(rows))]
+        if from != nil || to != nil { answer.append(("created", .object([("from", .int(from)), ("to", .int(to))]))) }
+        let encoded = ByteBuffer(bytes: JSON.object(answer).encoded())
+        if try await reader.generation().generation == generation.generation { aggregateCache.store(encoded, key, at: generation.generation) }
+        return .json(encoded: encoded)
     }
 
     /// The SQL plan of a list route; the reader checks a relation's parent in the same read as the page.
