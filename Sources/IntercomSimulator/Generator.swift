@@ -20,10 +20,6 @@ public struct Generator {
         ("Germany", "Bayern", "München"), ("Israel", "Tel Aviv", "תל אביב"),
     ]
     static let industries = ["Software", "Retail", "Fintech", "Health & Wellness", "Éducation", "物流", nil]
-    static let partTypes = ["comment", "comment", "comment", "note", "assignment", "open", "close", "snoozed",
-                            "unsnoozed", "away_mode_assignment", "default_assignment", "participant_added",
-                            "conversation_attribute_updated_by_admin", "language_detection_details",
-                            "conversation_rating_changed_by_user", "custom_action_finished"]
     /// Custom attribute keys with dots, spaces and emoji, as real workspaces have.
     static let contactAttributeKeys: [(String, String)] = [
         ("plan", "string"), ("mrr", "float"), ("seats", "integer"), ("is_beta", "boolean"),
@@ -158,14 +154,14 @@ public struct Generator {
             let state_ = r.pick(["open", "open", "closed", "closed", "closed", "snoozed"])
             let assigned = r.chance(0.75)
             let byAdmin = r.chance(0.2)
-            state.conversations.append(SimConversation(
+            let adminAssignee = assigned ? state.admins[r.int(0...state.admins.count - 1)].id : nil
+            let teamAssignee = r.chance(0.5) ? state.teams[r.int(0...state.teams.count - 1)].id : nil
+            var conversation = SimConversation(
                 seq: seq, id: String(1_000 + seq), title: r.chance(0.3) ? "Help with \(r.pick(["billing", "login 🔐", "the API", "تسجيل الدخول"]))" : nil,
-                createdAt: created, updatedAt: min(Generator.anchor, created + parts * 600 + r.int(0...86_400)),
-                waitingSince: state_ == "open" && r.chance(0.5) ? created + 60 : nil,
+                createdAt: created, updatedAt: created, waitingSince: nil,
                 snoozedUntil: state_ == "snoozed" ? Generator.anchor + 86_400 * 30 : nil,
                 state: state_, read: r.chance(0.6), priority: r.pick(["none", "none", "none", "low", "medium", "high", "urgent"]),
-                adminAssigneeId: assigned ? state.admins[r.int(0...state.admins.count - 1)].id : nil,
-                teamAssigneeId: r.chance(0.5) ? state.teams[r.int(0...state.teams.count - 1)].id : nil,
+                adminAssigneeId: adminAssignee, teamAssigneeId: teamAssignee,
                 tagIds: (0..<r.int(0...2)).map { _ in state.tags[r.int(0...state.tags.count - 1)].id }.uniqued(),
                 contactIds: contactIds, companyId: author.companyIds.first,
                 customAttributes: r.chance(0.5) ? [("Order number", .string("#\(r.int(1000...99999))")), ("refund.amount", .double(Double(r.int(0...50000)) / 100))] : [],
@@ -175,8 +171,11 @@ public struct Generator {
                                      "<p>" + String(repeating: "long message ", count: 400) + "</p>"]),
                 sourceAuthorType: byAdmin ? "admin" : "user",
                 sourceAuthorId: byAdmin ? state.admins[r.int(0...state.admins.count - 1)].id : contactIds[0],
-                deliveredAs: r.pick(["customer_initiated", "admin_initiated", "automated"]),
-                seededPartCount: parts, partSeed: r.next()))
+                deliveredAs: byAdmin ? "admin_initiated" : r.pick(["customer_initiated", "customer_initiated", "automated"]),
+                seededPartCount: parts, partSeed: r.next(),
+                seededOutcome: SeededOutcome(state: state_, adminId: adminAssignee, teamId: teamAssignee, contactOpened: !byAdmin))
+            settle(&conversation, &r, in: state)
+            state.conversations.append(conversation)
         }
 
         for i in 0..<15 {
@@ -212,23 +211,22 @@ public struct Generator {
         }
     }
 
-    /// The seeded parts of a conversation, generated from its seed alone.
-    static func seededParts(of conversation: SimConversation, admins: [SimAdmin]) -> [SimPart] {
-        var r = SeededRandom(seed: conversation.partSeed)
-        let base = UInt64(conversation.seq + 1) * 1_000_000
-        let step = max(1, (conversation.updatedAt - conversation.createdAt) / max(1, conversation.seededPartCount + 1))
-        return (0..<conversation.seededPartCount).map { i in
-            let type = i == 0 ? "comment" : r.pick(partTypes)
-            let byAdmin = type != "comment" || r.chance(0.5)
-            let admin = admins[r.int(0...admins.count - 1)]
-            return SimPart(
-                id: String(base + UInt64(i)), partType: type,
-                body: type == "comment" || type == "note" ? r.pick(["<p>Thanks! 👍</p>", "<p>We're looking into it &amp; will reply.</p>",
-                                                                     "<p dir=\"rtl\">شكرا لك</p>", "<p>Could you send a screenshot?</p>"]) : nil,
-                createdAt: conversation.createdAt + step * (i + 1),
-                authorType: byAdmin ? "admin" : "user", authorId: byAdmin ? admin.id : conversation.contactIds[0],
-                assignedToAdminId: type == "assignment" ? admin.id : nil,
-                attachmentCount: type == "comment" && r.chance(0.05) ? r.int(1...2) : 0, redacted: r.chance(0.005))
+    /// Derives what follows from a conversation's seeded parts: when it was last updated, since when it waits for an
+    /// answer, its statistics, and a rating when a contact rated it after the close.
+    func settle(_ c: inout SimConversation, _ r: inout SeededRandom, in state: WorkspaceState) {
+        let parts = state.seededParts(of: c)
+        let last = parts.last?.createdAt ?? c.createdAt
+        c.updatedAt = min(Generator.anchor, last + r.int(0...3_600))
+        let statistics = ConversationStatistics(createdAt: c.createdAt, contactOpened: c.seededOutcome.contactOpened, parts: parts)
+        c.seededStatistics = statistics
+        if c.state == "open", let contact = statistics.lastContactReplyAt ?? statistics.firstContactReplyAt,
+           (statistics.lastAdminReplyAt ?? 0) < contact {
+            c.waitingSince = contact
+        }
+        if c.state == "closed", let closedAt = statistics.lastCloseAt, r.chance(0.3) {
+            c.rating = SimRating(rating: r.pick([1, 2, 3, 4, 4, 5, 5, 5]), remark: r.pick(["", "Great help 🙏", "<b>slow</b>", "قليلا"]),
+                                 createdAt: min(Generator.anchor, closedAt + 60), contactId: c.contactIds[0],
+                                 teammateId: statistics.lastClosedById ?? c.adminAssigneeId)
         }
     }
 }
@@ -241,9 +239,21 @@ extension Array where Element: Hashable {
     }
 }
 
-extension Generator {
-    /// The seeded parts of a conversation, for tests that inspect generated data directly.
-    public static func seededPartsForTests(of conversation: SimConversation, admins: [SimAdmin]) -> [SimPart] {
-        seededParts(of: conversation, admins: admins)
+extension WorkspaceState {
+    /// The seeded parts of a conversation, generated from its seed and seeded outcome alone.
+    public func seededParts(of conversation: SimConversation) -> [SimPart] {
+        Timeline(conversation: conversation, admins: admins, teams: teams).parts()
+    }
+
+    /// Every part of a conversation: the seeded ones, then those added through the control surface.
+    public func parts(of conversation: SimConversation) -> [SimPart] {
+        seededParts(of: conversation) + conversation.addedParts
+    }
+
+    /// The conversation's statistics over all its parts.
+    public func statistics(of conversation: SimConversation) -> ConversationStatistics {
+        if conversation.addedParts.isEmpty, let seeded = conversation.seededStatistics { return seeded }
+        return ConversationStatistics(createdAt: conversation.createdAt, contactOpened: conversation.seededOutcome.contactOpened,
+                                      parts: parts(of: conversation))
     }
 }

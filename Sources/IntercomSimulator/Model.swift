@@ -116,7 +116,8 @@ public struct SimPart: Sendable {
     public var createdAt: Int
     public var authorType: String
     public var authorId: String
-    public var assignedToAdminId: String?
+    /// Whom an assignment part assigns the conversation to (`admin` or `team`).
+    public var assignedTo: (type: String, id: String)?
     public var attachmentCount: Int
     public var redacted: Bool
 }
@@ -147,12 +148,27 @@ public struct SimConversation: Sendable {
     /// How many seeded parts the conversation has; they are generated from `partSeed` when read.
     public var seededPartCount: Int
     public var partSeed: UInt64
+    /// Where the seeded parts lead; they are generated from it, never from the conversation's current fields.
+    public var seededOutcome: SeededOutcome
+    /// The statistics of the seeded parts alone, computed once when the workspace is built.
+    public var seededStatistics: ConversationStatistics?
+    /// The contact's rating, once a closed conversation was rated.
+    public var rating: SimRating?
     /// Parts added through the control surface, after the seeded ones.
     public var addedParts: [SimPart] = []
     public var deletedAt: Int?
     public var changedAt: Int = 0
 
     public var partCount: Int { seededPartCount + addedParts.count }
+}
+
+/// A contact's rating of a conversation, and the teammate it rates.
+public struct SimRating: Sendable {
+    public var rating: Int
+    public var remark: String
+    public var createdAt: Int
+    public var contactId: String
+    public var teammateId: String?
 }
 
 /// A help-center article.

@@ -139,7 +139,8 @@ struct Renderer {
             ("team_assignee_id", assignee(c.teamAssigneeId, zeroWhenNone: c.seq % 3 == 0)),
             ("open", .bool(c.state == "open")), ("state", .string(c.state)), ("read", .bool(c.read)),
             ("tags", .object([("type", .string("tag.list")), ("tags", .array(c.tagIds.map(tagBasic)))])),
-            ("priority", .string(c.priority)), ("sla_applied", .null), ("statistics", .null), ("conversation_rating", .null),
+            ("priority", .string(c.priority)), ("sla_applied", .null), ("statistics", state.statistics(of: c).json),
+            ("conversation_rating", c.rating.map(rating) ?? .null),
             ("teammates", .object([("type", .string("admin.list")), ("teammates", .array(c.adminAssigneeId.map {
                 [.object([("type", .string("admin")), ("id", .string($0))])]
             } ?? []))])),
@@ -160,6 +161,17 @@ struct Renderer {
         return .object(members)
     }
 
+    /// A contact's rating of a conversation, with the contact and the teammate it rates.
+    func rating(_ r: SimRating) -> JSON {
+        .object([
+            ("rating", .int(r.rating)), ("remark", .string(r.remark)), ("created_at", .int(r.createdAt)),
+            ("updated_at", .int(r.createdAt)),
+            ("contact", .object([("type", .string("contact")), ("id", .string(r.contactId)),
+                                 ("external_id", .string(state.contact(r.contactId)?.externalId))])),
+            ("teammate", r.teammateId.map { .object([("type", .string("admin")), ("id", .string($0))]) } ?? .null),
+        ])
+    }
+
     /// The author of a conversation's first message: the contact or admin, with their real email or null.
     func sourceAuthor(_ c: SimConversation) -> JSON {
         if c.sourceAuthorType == "admin", let a = state.admins.first(where: { $0.id == c.sourceAuthorId }) {
@@ -175,6 +187,10 @@ struct Renderer {
         if p.authorType == "admin", let a = state.admins.first(where: { $0.id == p.authorId }) {
             author = .object([("type", .string("admin")), ("id", .string(a.id)), ("name", .string(a.name)),
                               ("email", .string(a.email)), ("from_ai_agent", .bool(false)), ("is_ai_answer", .bool(false))])
+        } else if p.authorType == "bot" {
+            author = .object([("type", .string("bot")), ("id", .string(p.authorId)), ("name", .string("Operator")),
+                              ("email", .string("operator+workspace@intercom.io")), ("from_ai_agent", .bool(false)),
+                              ("is_ai_answer", .bool(false))])
         } else {
             let c = state.contact(p.authorId)
             var members: [(String, JSON)] = [("type", .string(p.authorType)), ("id", .string(p.authorId)), ("name", .string(c?.name))]
@@ -185,7 +201,7 @@ struct Renderer {
             ("type", .string("conversation_part")), ("id", .string(p.id)), ("part_type", .string(p.partType)),
             ("body", p.redacted ? .null : .string(p.body)), ("created_at", .int(p.createdAt)), ("updated_at", .int(p.createdAt)),
             ("notified_at", .int(p.createdAt)),
-            ("assigned_to", p.assignedToAdminId.map { .object([("type", .string("admin")), ("id", .string($0))]) } ?? .null),
+            ("assigned_to", p.assignedTo.map { .object([("type", .string($0.type)), ("id", .string($0.id))]) } ?? .null),
             ("author", author),
             ("attachments", .array((0..<p.attachmentCount).map { n in
                 .object([("type", .string("upload")), ("name", .string("screenshot \(n) 📷.png")),

@@ -193,7 +193,8 @@ struct ControlRoutes<Context: RequestContext> {
                 teamAssigneeId: nil, tagIds: [], contactIds: [contactId], companyId: nil, customAttributes: [],
                 sourceSubject: "", sourceBody: body["body"]?.stringValue ?? "<p>New conversation</p>",
                 sourceAuthorType: "user", sourceAuthorId: contactId, deliveredAs: "customer_initiated",
-                seededPartCount: 0, partSeed: 0, changedAt: now))
+                seededPartCount: 0, partSeed: 0,
+                seededOutcome: SeededOutcome(state: "open", adminId: nil, teamId: nil, contactOpened: true), changedAt: now))
             s.conversationIndex[id] = seq
             return id
         }
@@ -208,9 +209,32 @@ struct ControlRoutes<Context: RequestContext> {
         let now = workspace.now()
         try workspace.mutate { s throws(SimulatorError) in
             guard let i = s.conversationIndex[id], s.conversations[i].deletedAt == nil else { throw .notFound() }
-            if let state = body["state"]?.stringValue, ["open", "closed", "snoozed"].contains(state) { s.conversations[i].state = state }
+            let at = body["updated_at"]?.intValue ?? now
+            // Intercom records a state change or a reassignment as a part, by the admin the request names.
+            func record(_ type: String, to target: (type: String, id: String)? = nil) {
+                var c = s.conversations[i]
+                c.addedParts.append(SimPart(
+                    id: String(UInt64(c.seq + 1) * 1_000_000 + UInt64(c.partCount)), partType: type, body: nil, createdAt: at,
+                    authorType: "admin", authorId: body["admin_id"]?.idValue ?? s.admins[0].id, assignedTo: target,
+                    attachmentCount: 0, redacted: false))
+                s.conversations[i] = c
+            }
+            if let state = body["state"]?.stringValue, ["open", "closed", "snoozed"].contains(state), state != s.conversations[i].state {
+                let part = switch (state, s.conversations[i].state) {
+                case ("closed", _): "close"
+                case ("snoozed", _): "snoozed"
+                case (_, "snoozed"): "unsnoozed"
+                default: "open"
+                }
+                s.conversations[i].state = state
+                record(part)
+            }
             if let admin = body["admin_assignee_id"] {
-                s.conversations[i].adminAssigneeId = admin.stringValue ?? admin.intValue.flatMap { $0 == 0 ? nil : String($0) }
+                let assignee = admin.stringValue ?? admin.intValue.flatMap { $0 == 0 ? nil : String($0) }
+                if assignee != s.conversations[i].adminAssigneeId {
+                    s.conversations[i].adminAssigneeId = assignee
+                    record("assignment", to: assignee.map { (type: "admin", id: $0) })
+                }
             }
             if let title = body["title"] { s.conversations[i].title = title.stringValue }
             if body["tag_ids"] != nil { s.conversations[i].tagIds = Self.strings(body["tag_ids"]) }
@@ -242,7 +266,7 @@ struct ControlRoutes<Context: RequestContext> {
                 c.addedParts.append(SimPart(
                     id: partId, partType: body["part_type"]?.stringValue ?? "comment",
                     body: body["body"]?.stringValue ?? "<p>Reply at \(now)</p>", createdAt: now, authorType: authorType,
-                    authorId: authorType == "admin" ? s.admins[0].id : c.contactIds[0], assignedToAdminId: nil,
+                    authorId: authorType == "admin" ? s.admins[0].id : c.contactIds[0], assignedTo: nil,
                     attachmentCount: 0, redacted: false))
                 c.updatedAt = now
                 c.changedAt = now
@@ -306,7 +330,7 @@ struct ControlRoutes<Context: RequestContext> {
                 var c = s.conversations[i]
                 c.addedParts.append(SimPart(id: String(UInt64(c.seq + 1) * 1_000_000 + UInt64(c.partCount)), partType: "comment",
                                             body: "<p>bulk \(now)</p>", createdAt: now, authorType: "admin",
-                                            authorId: s.admins[0].id, assignedToAdminId: nil, attachmentCount: 0, redacted: false))
+                                            authorId: s.admins[0].id, assignedTo: nil, attachmentCount: 0, redacted: false))
                 c.updatedAt = now
                 c.changedAt = now
                 s.conversations[i] = c

@@ -37,7 +37,7 @@ extension IntercomRoutes {
             guard let id = context.parameters.get("id"), let conversation = r.state.conversation(id), conversation.deletedAt == nil else {
                 throw SimulatorError.notFound("Conversation Not Found")
             }
-            let all = Generator.seededParts(of: conversation, admins: r.state.admins) + conversation.addedParts
+            let all = r.state.parts(of: conversation)
             return Response.json(r.conversation(conversation, parts: Array(all.suffix(Workspace.partCap))))
         }
     }

@@ -53,8 +53,41 @@ extension Workspace {
             truth += [("contacts_per_company", counts(perCompany))]
             truth += [("companies_per_tag", counts(companiesPerTag)), ("companies_per_segment", counts(companiesPerSegment))]
             truth += [("event_summaries", .int(eventSummaries))]
+            truth += [("admin_scorecards", Self.adminScorecards(s))]
             truth += [("version", .int(s.version))]
             return .object(truth)
         }
+    }
+
+    /// Per assigned admin, from the simulator's own parts: how many conversations, and the lower-middle median of the
+    /// time from a conversation's creation to its first admin reply (a comment or an assignment with a message, by an
+    /// admin, with a body) and from its first contact message to its last close.
+    static func adminScorecards(_ s: WorkspaceState) -> JSON {
+        var firstResponse: [String: [Int]] = [:], lastClose: [String: [Int]] = [:], conversations: [String: Int] = [:]
+        for c in s.visibleConversations {
+            guard let admin = c.adminAssigneeId else { continue }
+            conversations[admin, default: 0] += 1
+            let parts = s.parts(of: c).sorted { ($0.createdAt, UInt64($0.id) ?? 0) < ($1.createdAt, UInt64($1.id) ?? 0) }
+            let reply = parts.first { p in
+                p.authorType == "admin" && (p.partType == "comment" || p.partType.contains("assignment")) && !(p.body ?? "").isEmpty
+            }
+            if let reply { firstResponse[admin, default: []].append(reply.createdAt - c.createdAt) }
+            let opened = c.seededOutcome.contactOpened ? c.createdAt
+                : parts.first { $0.partType == "comment" && ($0.authorType == "user" || $0.authorType == "lead") }?.createdAt
+            if let opened, let close = parts.last(where: { $0.partType == "close" }) {
+                lastClose[admin, default: []].append(close.createdAt - opened)
+            }
+        }
+        func median(_ values: [Int]?) -> JSON {
+            guard let values, !values.isEmpty else { return .null }
+            return .int(values.sorted()[(values.count - 1) / 2])
+        }
+        return .object(conversations.keys.sorted().map { admin in
+            (admin, .object([
+                ("conversations", .int(conversations[admin]!)),
+                ("median_time_to_first_response", median(firstResponse[admin])),
+                ("median_time_to_last_close", median(lastClose[admin])),
+            ]))
+        })
     }
 }

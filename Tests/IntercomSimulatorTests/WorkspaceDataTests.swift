@@ -31,7 +31,7 @@ import Testing
             #expect(Set(s.contacts.map(\.role)) == ["user", "lead"])
             #expect(s.conversations.contains { $0.contactIds.count > 1 }, "multi-contact conversations")
             #expect(s.conversations.contains { $0.sourceBody.contains("<a href") }, "HTML bodies")
-            let partTypes = Set(s.conversations.prefix(100).flatMap { Generator.seededPartsForTests(of: $0, admins: s.admins).map(\.partType) })
+            let partTypes = Set(s.conversations.prefix(100).flatMap { s.seededParts(of: $0).map(\.partType) })
             #expect(partTypes.count >= 10, "part types: \(partTypes)")
         }
     }

@@ -145,4 +145,57 @@ import Testing
             #expect(try await Self.compare(rig) >= 80)
         }
     }
+
+    /// The simulator's own per-admin medians, computed by its code from its parts, equal the mirror's scorecard.
+    @Test func adminScorecardMediansEqualTheSimulatorsOwn() async throws {
+        var options = Self.options()
+        options.seed = 777
+        options.conversations = 240
+        options.partsPerConversation = 8
+        try await withRig(options) { rig in
+            try await rig.sync()
+            let truth = rig.workspace.groundTruth()
+            try #require(truth["truncated_conversations"]?.intValue == 0, "the truth counts parts Intercom does not serve")
+            let rows = try await MirrorReader(store: rig.store).scorecard(.admins, from: nil, to: nil)
+            var compared = 0
+            guard case let .object(admins)? = truth["admin_scorecards"] else { Issue.record("no admin_scorecards"); return }
+            for (admin, expected) in admins {
+                let row = try #require(rows.first { $0.id == admin }, "no scorecard row for admin \(admin)")
+                func figure(_ name: String) -> Int? { row.figures.first { $0.name == name }?.value.map { Int($0) } }
+                #expect(figure("conversations_assigned") == expected["conversations"]?.intValue, "admin \(admin)")
+                #expect(figure("median_time_to_first_response") == expected["median_time_to_first_response"]?.intValue, "admin \(admin)")
+                #expect(figure("median_time_to_last_close") == expected["median_time_to_last_close"]?.intValue, "admin \(admin)")
+                compared += 1
+            }
+            #expect(compared >= 8)
+        }
+    }
+
+    /// Intercom's statistics as the simulator serves them agree with our metrics where the definitions meet: in a
+    /// conversation a contact opened, whose parts were served whole (no office hours are simulated).
+    @Test func intercomsStatisticsAgreeWithOursWhereTheDefinitionsMeet() async throws {
+        try await withRig(Self.options()) { rig in
+            try await rig.sync()
+            let pairs = [("intercom_time_to_admin_reply", "time_to_first_response"), ("intercom_time_to_last_close", "time_to_last_close"),
+                         ("intercom_count_reopens", "count_reopens"), ("intercom_count_assignments", "count_assignments"),
+                         ("intercom_median_time_to_reply", "median_time_to_reply"), ("intercom_count_conversation_parts", "count_parts"),
+                         ("intercom_last_closed_by_id", "last_closed_by_admin_id")]
+            let differing = try await rig.store.read { db in
+                try pairs.map { theirs, ours in
+                    try Int.fetchOne(db, sql: """
+                        SELECT COUNT(*) FROM conversation_metrics m JOIN conversations c ON c.id = m.conversation_id
+                        WHERE m.parts_truncated = 0 AND c.source_author_type = 'user' AND m.\(theirs) IS NOT m.\(ours)
+                        """) ?? -1
+                }
+            }
+            let compared = try await rig.store.read { db in
+                try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM conversation_metrics m JOIN conversations c ON c.id = m.conversation_id
+                    WHERE m.parts_truncated = 0 AND c.source_author_type = 'user' AND m.intercom_count_conversation_parts IS NOT NULL
+                    """) ?? 0
+            }
+            #expect(differing == pairs.map { _ in 0 }, "conversations differing per pair: \(zip(pairs.map(\.0), differing).map { "\($0)=\($1)" })")
+            #expect(compared >= 50)
+        }
+    }
 }
