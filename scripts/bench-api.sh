@@ -32,14 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_listening PID FILE: waits for the first stdout line `listening on URL` and prints URL; fails if PID exits first.
-wait_listening() {
-  until grep -q '^listening on' "$2"; do
-    kill -0 "$1" 2>/dev/null || { echo "process $1 exited before listening:" >&2; cat "$2" "$2.err" >&2 2>/dev/null; return 1; }
-    sleep 0.05
-  done
-  head -1 "$2" | sed 's/^listening on //'
-}
+. scripts/bench-lib.sh
 
 if [ -n "${DB:-}" ]; then
   db=$DB
@@ -93,41 +86,16 @@ serve_pid=$!
 url=$(wait_listening "$serve_pid" "$work/serve.out")
 echo "    $url (pid $serve_pid); RSS at start $(awk '/VmRSS/ {print int($2/1024)}' "/proc/$serve_pid/status") MB"
 
-# Every request takes the next path of the file named in the script arguments; done() prints one summary line.
-cat >"$work/paths.lua" <<'LUA'
-local paths, i = {}, 0
-function init(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  i = math.random(#paths) - 1
-end
-function request()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i])
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT %.0f %d %d %d %d %d %d %d %d %d\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(99), latency.max, summary.requests,
-    e.connect, e.read, e.write, e.timeout, e.status))
-end
-LUA
-
-ms() { echo "scale=2; $1 / 1000" | bc | sed 's/^\./0./'; }
+write_paths_lua "$work/paths.lua"
 printf '%-72s %9s %9s %9s %9s  %s\n' "route (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)" "req/s" "p50 ms" "p99 ms" "max ms" "errors"
 for name in contacts users admin attr counts; do
   paths=$work/$name.paths
   label=$(head -1 "$paths"); [ "$(wc -l <"$paths")" -gt 1 ] && label="$(sed -E 's|/[^/]+(/conversations)?$|/{id}\1|' <<<"$label") ×$(wc -l <"$paths")"
   # One request first: its status and size, so a route answering 4xx/5xx is named before it is timed.
   check=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$url$(head -1 "$paths")")
-  [ "$WARMUP" = 0 ] || wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$work/paths.lua" "$url" -- "$paths" >/dev/null 2>&1
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$work/paths.lua" "$url" -- "$paths" 2>&1)
-  grep -q '^RESULT' <<<"$out" || { echo "wrk failed on $label:" >&2; echo "$out" >&2; exit 1; }
-  read -r _ rps p50 p99 max total connect readerr writeerr timeout status < <(grep '^RESULT' <<<"$out")
-  errors=""
-  [ "$status" -gt 0 ] && errors+="HTTP>=400: $status of $total; "
-  [ $(( connect + readerr + writeerr + timeout )) -gt 0 ] && errors+="socket connect $connect read $readerr write $writeerr timeout $timeout; "
+  time_route "$work/paths.lua" "$url" "$paths"
   printf '%-72s %9s %9s %9s %9s  %s\n' "${label:0:72}" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$max")" \
-    "${errors:-none} (first: HTTP ${check% *}, ${check#* } bytes)"
+    "$errors (first: HTTP ${check% *}, ${check#* } bytes)"
 done
 
 echo "== serve memory after the runs"

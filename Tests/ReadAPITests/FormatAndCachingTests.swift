@@ -100,4 +100,22 @@ import Testing
             #expect(after == before.map { $0 - 1 })
         }
     }
+
+    /// A list's group counts are memoised per generation like `/counts`: a write between two asks changes the answer.
+    @Test func groupCountsAreRecomputedAfterEveryWrite() async throws {
+        let mirror = try await freshMirror(contacts: 60, conversations: 20)
+        try await mirror.withAPI { client in
+            @Sendable func counts() async throws -> [String: Int] {
+                let rows = try await client.getJSON("/contacts/counts?group_by=role").body["data"]?.arrayValue ?? []
+                return Dictionary(uniqueKeysWithValues: rows.map { ($0["role"]?.stringValue ?? "", $0["count"]?.intValue ?? 0) })
+            }
+            let before = try await counts()
+            #expect(try await counts() == before)
+            let id = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM contacts WHERE role = 'user' LIMIT 1")! }
+            try await mirror.store.write { tx in try tx.delete(Catalog.table("contacts"), id: id, reason: "test", at: 0) }
+            var expected = before
+            expected["user"] = (before["user"] ?? 0) - 1
+            #expect(try await counts() == expected)
+        }
+    }
 }

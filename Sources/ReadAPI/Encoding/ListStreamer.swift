@@ -57,7 +57,7 @@ struct ListStreamer: Sendable {
                 bytes += Array(projection.selected.map { RowEncoder.csvCell(row[$0.index], $0.column) }.joined(separator: ",").utf8)
                 bytes += [13, 10]
             } else {
-                RowEncoder.object(row, projection).write(into: &bytes)
+                RowEncoder.write(row, projection, into: &bytes)
                 bytes.append(10)
             }
         }

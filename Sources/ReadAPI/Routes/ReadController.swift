@@ -11,7 +11,7 @@ struct ReadController<Context: RequestContext>: Sendable {
     let streamFailsAfterPages: Int?
     /// The workspace's time zone (from `/me`), the default of aggregates' `tz`.
     var defaultTimeZone: @Sendable () -> String? = { nil }
-    /// Aggregates memoised per write generation, like `/counts`.
+    /// List pages, group counts, aggregates and scorecards memoised per write generation, like `/counts`.
     let aggregateCache = GenerationCache()
 
     /// Hummingbird spells a path parameter `:id`; OpenAPI spells it `{id}`.
@@ -51,14 +51,11 @@ struct ReadController<Context: RequestContext>: Sendable {
         let plan = try await plan(route, query: query, context: context)
         switch query.format {
         case .json:
-            let page = try await reader.page(plan, after: query.cursor, limit: query.limit, counting: query.count)
-            let projection = Projection(resource: route.resource, fields: query.fields)
-            var envelope: [(String, JSON)] = [
-                ("data", .array(page.rows.map { RowEncoder.object($0, projection) })),
-                ("next_cursor", .string(page.next?.encoded)),
-            ]
-            if let total = page.total { envelope.append(("total_count", .int(total))) }
-            return .json(.object(envelope))
+            // Pages are memoised per generation like the counts: a dashboard polls the same page between two writes.
+            return try await memoised(bytes: Self.cacheKey(route.path, request, context)) {
+                let page = try await reader.page(plan, after: query.cursor, limit: query.limit, counting: query.count)
+                return ByteBuffer(bytes: RowEncoder.page(page, Projection(resource: route.resource, fields: query.fields)))
+            }
         case .csv, .ndjson:
             return try await ListStreamer(reader: reader, plan: plan, format: query.format,
                                 projection: Projection(resource: route.resource, fields: query.fields),
@@ -67,30 +64,42 @@ struct ReadController<Context: RequestContext>: Sendable {
         }
     }
 
+    /// Group counts over the list; one answer per generation and query is computed once.
     func counts(_ request: Request, context: Context, route: RouteTable.ListRoute) async throws -> Response {
         let query = try ListQuery(request.queryItems, resource: route.resource, accept: nil, counts: true)
-        let plan = try await plan(route, query: query, context: context)
-        let groups = try await reader.groups(plan).map { group in
-            JSON.object(zip(plan.groupBy, group.values).map { column, value in (column.name, RowEncoder.value(value, kind: column.kind)) }
-                        + [("count", .int(group.count))])
+        return try await memoised(Self.cacheKey(route.path + "/counts", request, context)) {
+            let plan = try await plan(route, query: query, context: context)
+            let groups = try await reader.groups(plan).map { group in
+                JSON.object(zip(plan.groupBy, group.values).map { column, value in (column.name, RowEncoder.value(value, kind: column.kind)) }
+                            + [("count", .int(group.count))])
+            }
+            return JSON.object([("data", .array(groups))])
         }
-        return .json(.object([("data", .array(groups))]))
     }
 
     /// Buckets, groups and measures over the list; one answer per generation and query is computed once.
     func aggregate(_ request: Request, context: Context, route: RouteTable.ListRoute) async throws -> Response {
         let query = try AggregateQuery(request.queryItems, resource: route.resource, defaultTimeZone: defaultTimeZone())
-        let key = route.path + "?" + (context.parameters.get("id") ?? "") + "?" + query.timeZone.identifier + "?"
-            + request.queryItems.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
-        let generation = try await reader.generation()
-        if let cached = aggregateCache.value(key, at: generation.generation) {
-            RequestGeneration.box?.store(generation)
-            return .json(encoded: cached)
+        return try await memoised(Self.cacheKey(route.path + "/aggregate?" + query.timeZone.identifier, request, context)) {
+            let list = try await plan(route, query: query.list, context: context)
+            return query.encode(try await reader.aggregate(query.plan(list)), groupBy: list.groupBy)
         }
-        let list = try await plan(route, query: query.list, context: context)
-        let answer = ByteBuffer(bytes: query.encode(try await reader.aggregate(query.plan(list)), groupBy: list.groupBy).encoded())
-        if try await reader.generation().generation == generation.generation { aggregateCache.store(answer, key, at: generation.generation) }
-        return .json(encoded: answer)
+    }
+
+    /// A cache key for `request` on `route`: the route, the parent id, and the query items in a stable order.
+    static func cacheKey(_ route: String, _ request: Request, _ context: Context) -> String {
+        route + "?" + (context.parameters.get("id") ?? "") + "?"
+            + request.queryItems.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
+    }
+
+    /// The answer for `key`, computed once per mirror generation (see `GenerationCache`).
+    func memoised(_ key: String, _ compute: @escaping @Sendable () async throws -> JSON) async throws -> Response {
+        try await memoised(bytes: key) { ByteBuffer(bytes: try await compute().encoded()) }
+    }
+
+    /// The encoded answer for `key`, computed once per mirror generation.
+    func memoised(bytes key: String, _ compute: @escaping @Sendable () async throws -> ByteBuffer) async throws -> Response {
+        .json(encoded: try await aggregateCache.answer(key, reader: reader, compute))
     }
 
     /// `/admins/metrics`, `/teams/metrics`, `/companies/metrics`: the scorecard over conversations created in
@@ -106,21 +115,16 @@ struct ReadController<Context: RequestContext>: Sendable {
         }
         if let from, let to, from > to { throw APIError.badValue("from", String(from), expected: "a time at or before to=\(to)") }
         let key = "/\(subject.rawValue)/metrics?\(from.map(String.init) ?? "")?\(to.map(String.init) ?? "")"
-        let generation = try await reader.generation()
-        if let cached = aggregateCache.value(key, at: generation.generation) {
-            RequestGeneration.box?.store(generation)
-            return .json(encoded: cached)
+        return try await memoised(key) { [from, to] in
+            let rows = try await reader.scorecard(subject, from: from, to: to).map { row -> JSON in
+                .object([("id", .string(row.id))] + row.figures.map { figure in
+                    (figure.name, figure.value.map { $0 == $0.rounded() && abs($0) < 9e15 ? JSON.int(Int($0)) : JSON.double($0) } ?? .null)
+                })
+            }
+            var answer: [(String, JSON)] = [("data", .array(rows))]
+            if from != nil || to != nil { answer.append(("created", .object([("from", .int(from)), ("to", .int(to))]))) }
+            return JSON.object(answer)
         }
-        let rows = try await reader.scorecard(subject, from: from, to: to).map { row -> JSON in
-            .object([("id", .string(row.id))] + row.figures.map { figure in
-                (figure.name, figure.value.map { $0 == $0.rounded() && abs($0) < 9e15 ? JSON.int(Int($0)) : JSON.double($0) } ?? .null)
-            })
-        }
-        var answer: [(String, JSON)] = [("data", .array(rows))]
-        if from != nil || to != nil { answer.append(("created", .object([("from", .int(from)), ("to", .int(to))]))) }
-        let encoded = ByteBuffer(bytes: JSON.object(answer).encoded())
-        if try await reader.generation().generation == generation.generation { aggregateCache.store(encoded, key, at: generation.generation) }
-        return .json(encoded: encoded)
     }
 
     /// The SQL plan of a list route; the reader checks a relation's parent in the same read as the page.

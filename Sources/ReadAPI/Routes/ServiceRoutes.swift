@@ -58,16 +58,8 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     }
 
     func summary() async throws -> ByteBuffer {
-        let current = try await reader.generation()
-        let generation = current.generation
-        if let cached = summaryCache.value("counts", at: generation) {
-            RequestGeneration.box?.store(current)
-            return cached
-        }
-        // Read the generation again after the counts: if a write landed in between, the answer is not cached.
-        let counts = ByteBuffer(bytes: try await reader.summary().encoded())
-        if try await reader.generation().generation == generation { summaryCache.store(counts, "counts", at: generation) }
-        return counts
+        let reader = self.reader
+        return try await summaryCache.answer("counts", reader: reader) { ByteBuffer(bytes: try await reader.summary().encoded()) }
     }
 
     /// Lag and row gauges are read from the mirror at scrape time, so they are exact even between sync passes.
@@ -141,25 +133,5 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
             throw APIError(.badRequest, "missing_query", "Search needs q=words.", hint: "for example /search?q=refund")
         }
         return .json(.object([("data", .array(try await reader.search(text, kinds: kinds, limit: limit)))]))
-    }
-}
-
-/// Answers cached by the write generation they reflect (`/counts`, aggregates): a new generation empties it. At most
-/// `capacity` answers are kept per generation, so a client cycling through distinct queries cannot grow it unbounded.
-final class GenerationCache: Sendable {
-    private let entries = Mutex<(generation: Int, values: [String: ByteBuffer])>((-1, [:]))
-    let capacity: Int
-
-    init(capacity: Int = 256) { self.capacity = capacity }
-
-    func value(_ key: String, at generation: Int) -> ByteBuffer? {
-        entries.withLock { $0.generation == generation ? $0.values[key] : nil }
-    }
-
-    func store(_ value: ByteBuffer, _ key: String, at generation: Int) {
-        entries.withLock { state in
-            if state.generation != generation { state = (generation, [:]) }
-            if state.values.count < capacity { state.values[key] = value }
-        }
     }
 }
