@@ -101,17 +101,17 @@ import Testing
         }
     }
 
-    @Test func aQueryPastItsBudgetIsInterruptedAndAnswers503() async throws {
+    /// The query never ends by itself, so returning at all proves the interrupt; the limit only turns a missing
+    /// interrupt into a failure instead of a hang (a wall-clock bound here failed once on a loaded machine).
+    @Test(.timeLimit(.minutes(3))) func aQueryPastItsBudgetIsInterruptedAndAnswers503() async throws {
         let mirror = try await sharedMirror()
         let reader = MirrorReader(store: mirror.store, budget: .milliseconds(200))
-        let started = ContinuousClock.now
         await #expect(throws: ReadError.queryTimeout) {
             // Endless without an interrupt: only the budget can stop it.
             _ = try await reader.timed { db in
                 try Int.fetchOne(db, sql: "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n")
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
         // The interrupted reader connections are fine afterwards.
         let relaxed = MirrorReader(store: mirror.store, budget: .seconds(30))
         for _ in 0..<8 { #expect(try await relaxed.timed { db in try Int.fetchOne(db, sql: "SELECT 1") } == 1) }
