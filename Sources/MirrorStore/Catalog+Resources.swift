@@ -88,9 +88,9 @@ extension Catalog {
 
     /// Conversation and part bodies, notes, and contact names and emails, as the read API issue names them.
     public static let searchSources: [SearchSourceSpec] = [
-        SearchSourceSpec("conversation", "conversations", text: ["title", "source_subject", "source_body"], conversation: "id"),
-        SearchSourceSpec("conversation_part", "conversation_parts", text: ["body"], conversation: "conversation_id"),
-        SearchSourceSpec("note", "notes", text: ["body"], contact: "contact_id"),
+        SearchSourceSpec("conversation", "conversations", text: ["title", "source_subject", "source_body"], html: ["source_body"], conversation: "id"),
+        SearchSourceSpec("conversation_part", "conversation_parts", text: ["body"], html: ["body"], conversation: "conversation_id"),
+        SearchSourceSpec("note", "notes", text: ["body"], html: ["body"], contact: "contact_id"),
         SearchSourceSpec("contact", "contacts", text: ["name", "email"], contact: "id"),
     ]
 

@@ -186,13 +186,17 @@ public struct SearchSourceSpec: Sendable {
     public let kind: String
     public let table: String
     public let text: [String]
+    /// The text columns that hold HTML (Intercom's bodies): indexed as the text they show, without their markup.
+    public let html: Set<String>
     public let conversationID: String?
     public let contactID: String?
 
-    public init(_ kind: String, _ table: String, text: [String], conversation: String? = nil, contact: String? = nil) {
+    public init(_ kind: String, _ table: String, text: [String], html: Set<String> = [], conversation: String? = nil,
+                contact: String? = nil) {
         self.kind = kind
         self.table = table
         self.text = text
+        self.html = html
         conversationID = conversation
         contactID = contact
     }

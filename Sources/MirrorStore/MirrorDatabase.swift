@@ -22,6 +22,7 @@ public final class MirrorDatabase: Sendable {
         configuration.prepareDatabase { db in
             // NORMAL is durable across process crashes in WAL mode; only an OS crash may drop the last commits.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            db.add(function: Schema.plainText)
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)

@@ -15,7 +15,10 @@ extension Schema {
         init(_ spec: SearchSourceSpec) {
             kind = spec.kind
             table = spec.table
-            let parts = spec.text.map { "coalesce(R.\(Schema.quoted($0)), '')" }
+            let parts = spec.text.map { column in
+                let value = "R.\(Schema.quoted(column))"
+                return "coalesce(\(spec.html.contains(column) ? "\(Schema.plainTextFunction)(\(value))" : value), '')"
+            }
             text = parts.count == 1 ? parts[0] : "trim(\(parts.joined(separator: " || ' ' || ")))"
             conversationID = spec.conversationID.map { "R.\(Schema.quoted($0))" } ?? "NULL"
             contactID = spec.contactID.map { "R.\(Schema.quoted($0))" } ?? "NULL"
@@ -80,6 +83,26 @@ extension Schema {
                 for event in ["insert", "update", "delete"] { try db.execute(sql: "DROP TRIGGER IF EXISTS search_\(source.kind)_\(event)") }
                 try db.execute(sql: queueTriggers(source))
             }
+        }
+    }
+
+    /// The SQL function that gives an HTML body's text (`HTMLText.plain`), registered on every connection of the pool.
+    static let plainTextFunction = "intercache_plain_text"
+
+    /// The function behind `plainTextFunction`.
+    static let plainText = DatabaseFunction(plainTextFunction, argumentCount: 1, pure: true) { values in
+        String.fromDatabaseValue(values[0]).map(HTMLText.plain)
+    }
+
+    /// Re-indexes every document as text: mirrors indexed before it hold bodies with their HTML tags, so `p` matched
+    /// every body and snippets showed markup.
+    static func registerSearchTextMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v8-search-text") { db in
+            try db.execute(sql: "DELETE FROM search_index; DELETE FROM search_refs")
+            for source in searchSources {
+                try db.execute(sql: "INSERT OR IGNORE INTO search_pending (kind, ref) SELECT '\(source.kind)', id FROM \(quoted(source.table))")
+            }
+            try flushSearchIndex(db)
         }
     }
 

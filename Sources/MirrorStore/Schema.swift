@@ -63,6 +63,7 @@ public enum Schema {
         registerRowIDMigration(&migrator)
         registerAccessMigration(&migrator)
         registerMetricsMigration(&migrator)
+        registerSearchTextMigration(&migrator)
         registerColumnMigration(&migrator, tables: tables)
         return migrator
     }

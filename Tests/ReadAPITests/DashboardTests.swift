@@ -78,6 +78,26 @@ import Testing
         }
     }
 
+    /// Bodies are HTML; the index holds their text, so a tag name matches nothing and a snippet reads as text.
+    @Test func searchIndexesTheTextOfBodiesNotTheirMarkup() async throws {
+        let mirror = try await freshMirror(contacts: 30, conversations: 8)
+        let part = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM conversation_parts LIMIT 1")! }
+        try await mirror.store.write { tx in
+            try tx.db.execute(sql: "UPDATE conversation_parts SET body = ? WHERE id = ?", arguments: [
+                "<p>Called them ☎️ — <b>renewal</b> [due]</p><p>Next&nbsp;step &amp; <a href=\"https://x.test/p?b=1\">more</a><br>soon</p>", part])
+        }
+        try await mirror.withAPI { client in
+            let found = try await client.getJSON("/search?q=renewal&kind=conversation_part").body["data"]?.arrayValue ?? []
+            let hit = try #require(found.first { $0["id"]?.stringValue == part })
+            #expect(hit["snippet"]?.stringValue == "Called them ☎️ — [renewal] [due] Next step & more soon")
+            for tag in ["p", "b", "br", "href", "https"] {
+                let hits = try await client.getJSON("/search?q=\(tag)&kind=conversation,conversation_part,note&limit=100").body["data"]?.arrayValue
+                #expect(hits?.isEmpty == true, "\(tag) matched \(hits?.count ?? -1) bodies")
+            }
+        }
+        #expect(HTMLText.plain("re<b>new</b>al<script>x()</script><!-- c --> &#x2014;&#39;ok&#39; 1 &lt; 2") == "renewal —'ok' 1 < 2")
+    }
+
     @Test func searchFollowsWritesAndDeletions() async throws {
         let mirror = try await freshMirror(contacts: 40, conversations: 10)
         let contact = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM contacts LIMIT 1")! }

@@ -49,16 +49,16 @@ extension MirrorReader {
     /// The kinds of `/search` results.
     public static var searchKinds: [String] { Catalog.searchSources.map(\.kind) }
 
-    /// `/search`: FTS5 over conversation and part bodies, notes, and contact names and emails, best match first.
-    /// Each word of `text` is matched as a literal phrase, so FTS5 syntax in a query is never interpreted.
-    public func search(_ text: String, kinds: [String], limit: Int) async throws -> [JSON] {
+    /// `/search`: FTS5 over conversation and part bodies (as text), notes, and contact names and emails, best match
+    /// first. Each word of `text` is matched as a literal phrase, so FTS5 syntax in a query is never interpreted.
+    public func search(_ text: String, kinds: [String], limit: Int) async throws -> [SearchHit] {
         let words = text.split(whereSeparator: \.isWhitespace).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         let match = words.joined(separator: " ")
         var sql = """
-            SELECT kind, ref, conversation_id, contact_id, snippet(search_index, 0, '[', ']', '…', 16) AS snippet,
+            SELECT kind, ref, conversation_id, contact_id, snippet(search_index, 0, ?, ?, '…', 16) AS snippet,
               bm25(search_index) AS rank FROM search_index WHERE search_index MATCH ?
             """
-        var arguments: [StoreValue] = [.text(match)]
+        var arguments: [StoreValue] = [.text(String(HTMLText.matchStart)), .text(String(HTMLText.matchEnd)), .text(match)]
         if !kinds.isEmpty {
             sql += " AND kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
             arguments += kinds.map(StoreValue.text)
@@ -69,11 +69,8 @@ extension MirrorReader {
         return try await timed { db in
             try db.statement(query).storeRows().map { row in
                 let rank: Double = if case let .double(x) = row[5] { x } else { Double(row[5].integer ?? 0) }
-                return .object([
-                    ("kind", .string(row[0].string)), ("id", .string(row[1].string)),
-                    ("conversation_id", .string(row[2].string)), ("contact_id", .string(row[3].string)),
-                    ("snippet", .string(row[4].string)), ("rank", .double(rank)),
-                ])
+                return SearchHit(kind: row[0].string ?? "", id: row[1].string ?? "", conversationID: row[2].string,
+                                 contactID: row[3].string, markedSnippet: row[4].string ?? "", rank: rank)
             }
         }
     }
@@ -257,5 +254,35 @@ extension MirrorReader {
             let pending = states.filter { ($0["last_success_at"] as Int?) == nil && ($0["last_error"] as String?) == nil }.count
             return succeeded > 0 && pending == 0
         }
+    }
+}
+
+/// One `/search` result. `markedSnippet` is text around the match, each match between `HTMLText.matchStart` and
+/// `HTMLText.matchEnd`.
+public struct SearchHit: Sendable {
+    public let kind: String
+    public let id: String
+    public let conversationID: String?
+    public let contactID: String?
+    public let markedSnippet: String
+    public let rank: Double
+
+    /// The snippet as the API sends it: matches in `[` `]`.
+    public var snippet: String {
+        String(markedSnippet.map { $0 == HTMLText.matchStart ? "[" : $0 == HTMLText.matchEnd ? "]" : $0 })
+    }
+
+    /// The snippet cut into runs of text, each saying whether it is a match (for a page that marks them up).
+    public var runs: [(text: String, match: Bool)] {
+        var runs: [(String, Bool)] = [], current = "", inMatch = false
+        for c in markedSnippet {
+            if c == HTMLText.matchStart || c == HTMLText.matchEnd {
+                if !current.isEmpty { runs.append((current, inMatch)) }
+                current = ""
+                inMatch = c == HTMLText.matchStart
+            } else { current.append(c) }
+        }
+        if !current.isEmpty { runs.append((current, inMatch)) }
+        return runs
     }
 }

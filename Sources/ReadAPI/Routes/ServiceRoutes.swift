@@ -132,6 +132,10 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIError(.badRequest, "missing_query", "Search needs q=words.", hint: "for example /search?q=refund")
         }
-        return .json(.object([("data", .array(try await reader.search(text, kinds: kinds, limit: limit)))]))
+        let hits = try await reader.search(text, kinds: kinds, limit: limit).map { hit in
+            JSON.object([("kind", .string(hit.kind)), ("id", .string(hit.id)), ("conversation_id", .string(hit.conversationID)),
+                         ("contact_id", .string(hit.contactID)), ("snippet", .string(hit.snippet)), ("rank", .double(hit.rank))])
+        }
+        return .json(.object([("data", .array(hits))]))
     }
 }
