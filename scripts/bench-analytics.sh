@@ -34,24 +34,17 @@ if [ ! -x .venv-bench/bin/datasette ]; then
   python3 -m venv .venv-bench && .venv-bench/bin/pip install -q "datasette==$DATASETTE_VERSION"
 fi
 
-work=$(mktemp -d)
-serve_pid= ds_pid=
-cleanup() {
-  for p in $serve_pid $ds_pid; do kill "$p" 2>/dev/null || true; done
-  for p in $serve_pid $ds_pid; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir
 
 INTERCOM_ACCESS_TOKEN=x "$BIN" serve --database "$db" --port 0 --intercom-url http://127.0.0.1:9 \
   --sync-interval 86400 --full-sync-interval 86400 >"$work/serve.out" 2>"$work/serve.out.err" &
-serve_pid=$!
+serve_pid=$!; track "$serve_pid"
 url=$(wait_listening "$serve_pid" "$work/serve.out")
 ds_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # Limits raised so that every statement below runs to the end and returns all its rows.
 .venv-bench/bin/datasette serve "$db" --host 127.0.0.1 --port "$ds_port" --setting sql_time_limit_ms 60000 \
   --setting max_returned_rows 100000 >"$work/ds.out" 2>&1 &
-ds_pid=$!
+ds_pid=$!; track "$ds_pid"
 until curl -sf "http://127.0.0.1:$ds_port/-/versions.json" >/dev/null; do
   kill -0 "$ds_pid" 2>/dev/null || { echo "datasette exited:" >&2; cat "$work/ds.out" >&2; exit 1; }
   sleep 0.2

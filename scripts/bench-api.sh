@@ -23,16 +23,8 @@ CONTACTS=${CONTACTS:-100000} COMPANIES=${COMPANIES:-10000} CONVERSATIONS=${CONVE
 THREADS=${THREADS:-2} CONNECTIONS=${CONNECTIONS:-64} DURATION=${DURATION:-10s} IDS=${IDS:-1000} WARMUP=${WARMUP:-3s}
 for tool in sqlite3 wrk curl python3; do command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install -y sqlite3 wrk curl)" >&2; exit 1; }; done
 
-work=$(mktemp -d)
-sim_pid= serve_pid=
-cleanup() {
-  for p in $sim_pid $serve_pid; do kill "$p" 2>/dev/null || true; done
-  for p in $sim_pid $serve_pid; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 . scripts/bench-lib.sh
+bench_workdir
 
 if [ -n "${DB:-}" ]; then
   db=$DB
@@ -43,13 +35,13 @@ else
   echo "== mirror: full sync of $CONTACTS contacts, $COMPANIES companies, $CONVERSATIONS conversations (mean 10 parts)"
   "$BIN" simulate --port 0 --seed 7 --contacts "$CONTACTS" --companies "$COMPANIES" --conversations "$CONVERSATIONS" \
     --parts-per-conversation 10 >"$work/sim.out" 2>"$work/sim.out.err" &
-  sim_pid=$!
+  sim_pid=$!; track "$sim_pid"
   sim_url=$(wait_listening "$sim_pid" "$work/sim.out")
   start=$(date +%s.%N)
   INTERCOM_ACCESS_TOKEN=simulator-token "$BIN" sync --full --database "$db" --intercom-url "$sim_url" >/dev/null 2>"$work/sync.err" \
     || { echo "sync failed:" >&2; tail -20 "$work/sync.err" >&2; exit 1; }
   printf '    synced in %.1f s\n' "$(echo "$(date +%s.%N) - $start" | bc)"
-  kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=
+  stop "$sim_pid"
 fi
 q() { sqlite3 -batch -noheader "file:$db?mode=ro" "$1"; }
 printf '    %s contacts, %s conversations, %s parts; %s MB on disk (with WAL)\n' \
@@ -82,7 +74,7 @@ echo "    custom attribute $attr_key = '$attr_value': $attr_seen of the first 20
 echo "== serve"
 INTERCOM_ACCESS_TOKEN=x "$BIN" serve --database "$db" --port 0 --intercom-url http://127.0.0.1:9 \
   --sync-interval 86400 --full-sync-interval 86400 >"$work/serve.out" 2>"$work/serve.out.err" &
-serve_pid=$!
+serve_pid=$!; track "$serve_pid"
 url=$(wait_listening "$serve_pid" "$work/serve.out")
 echo "    $url (pid $serve_pid); RSS at start $(awk '/VmRSS/ {print int($2/1024)}' "/proc/$serve_pid/status") MB"
 

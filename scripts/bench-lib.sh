@@ -1,6 +1,22 @@
 # Shared by the read benchmarks (sourced, not run): waiting for a server, and timing a route with wrk.
 # Needs THREADS, CONNECTIONS, DURATION and WARMUP set, and wrk, bc on the PATH.
 
+# bench_workdir: makes the temporary directory $work; on exit, every process passed to `track` is stopped and waited
+# for, and $work removed.
+tracked=
+track() { tracked+=" $1"; }
+# stop PID: stops a tracked process now, and forgets it (its pid may be reused by the time the script exits).
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; tracked=${tracked/ $1/}; }
+bench_cleanup() {
+  for p in $tracked; do kill "$p" 2>/dev/null || true; done
+  for p in $tracked; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+bench_workdir() {
+  work=$(mktemp -d)
+  trap bench_cleanup EXIT
+}
+
 # wait_listening PID FILE: waits for the first stdout line `listening on URL` and prints URL; fails if PID exits first.
 wait_listening() {
   until grep -q '^listening on' "$2"; do
