@@ -128,17 +128,20 @@ extension Schema {
             DELETE FROM search_refs WHERE (kind, ref) IN (SELECT kind, ref FROM search_pending);
             """)
         for source in searchSources {
-            // New documents take rowids above the highest in use; search_refs maps each row to its document.
+            // New documents take rowids above the highest in use; search_refs maps each row to its document. The CTE is
+            // materialized so each row's text (an HTML body parsed by `plainTextFunction`) is computed once, not again
+            // for the empty-text filter.
             let top = try Int.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1")) ?? 0
-            let rows = "FROM search_pending p JOIN \(quoted(source.table)) t ON t.id = p.ref"
             try db.execute(sql: on("t", """
-                INSERT INTO search_refs (kind, ref, doc)
-                    SELECT p.kind, t.id, ? + row_number() OVER (ORDER BY t.id) \(rows)
-                    WHERE p.kind = '\(source.kind)' AND \(source.text) <> '';
+                WITH docs AS MATERIALIZED (
+                    SELECT t.id AS ref, \(source.text) AS body, \(source.conversationID) AS conversation_id,
+                        \(source.contactID) AS contact_id
+                    FROM search_pending p JOIN \(quoted(source.table)) t ON t.id = p.ref WHERE p.kind = '\(source.kind)')
                 INSERT INTO search_index (rowid, body, kind, ref, conversation_id, contact_id)
-                    SELECT r.doc, \(source.text), p.kind, t.id, \(source.conversationID), \(source.contactID)
-                    \(rows) JOIN search_refs r ON r.kind = p.kind AND r.ref = p.ref WHERE p.kind = '\(source.kind)';
-                """), arguments: [top])
+                    SELECT ? + row_number() OVER (ORDER BY ref), body, '\(source.kind)', ref, conversation_id, contact_id
+                    FROM docs WHERE body <> '';
+                INSERT INTO search_refs (kind, ref, doc) SELECT kind, ref, rowid FROM search_index WHERE rowid > ?;
+                """), arguments: [top, top])
         }
         try db.execute(sql: "DELETE FROM search_pending")
     }
