@@ -95,7 +95,9 @@ extension OpenAPIDocument {
             ("SearchResults", object([("data", .object([("type", .string("array")), ("items", object([
                 ("kind", .object([("type", .string("string")), ("enum", .array(Schema.searchKinds.map(JSON.string)))])),
                 ("id", .object([("type", .string("string"))])), ("conversation_id", nullableString), ("contact_id", nullableString),
-                ("snippet", nullableString), ("rank", .object([("type", .string("number"))])),
+                ("snippet", .object([("type", .string("string")), ("nullable", .bool(true)),
+                                     ("description", .string("Text around the match (bodies as text, without their HTML), each match in [ ]"))])),
+                ("rank", .object([("type", .string("number"))])),
             ], required: ["kind", "id"]))]))], required: ["data"])),
             ("SyncStatus", object([
                 ("data", .object([("type", .string("array")), ("items", object([
