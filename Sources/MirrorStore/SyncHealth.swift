@@ -15,6 +15,32 @@ public final class SyncHealth: Sendable {
         public var workspace: IntercomWorkspace?
         /// When `/me` was last tried (unix seconds).
         public var checkedAt: Int?
+        /// The scheduler's plan in `serve`; nil for a one-off `sync`.
+        public var schedule: Schedule?
+    }
+
+    /// When the scheduler runs next: what `/sync` and the page show as the next scheduled pass.
+    public struct Schedule: Sendable, Equatable {
+        /// Seconds between incremental passes and between full sweeps.
+        public var interval: Int
+        public var fullInterval: Int
+        /// Whether a pass is under way, and since when (unix seconds).
+        public var runningSince: Int?
+        /// Whether the pass under way (or the next one) is a full sweep.
+        public var full: Bool
+        /// When the next pass starts and when the next full sweep is due (unix seconds; nil while unknown).
+        public var nextPassAt: Int?
+        public var nextFullSweepAt: Int?
+
+        public init(interval: Int, fullInterval: Int, runningSince: Int? = nil, full: Bool = false, nextPassAt: Int? = nil,
+                    nextFullSweepAt: Int? = nil) {
+            self.interval = interval
+            self.fullInterval = fullInterval
+            self.runningSince = runningSince
+            self.full = full
+            self.nextPassAt = nextPassAt
+            self.nextFullSweepAt = nextFullSweepAt
+        }
     }
 
     private let state: Mutex<State>
@@ -22,6 +48,11 @@ public final class SyncHealth: Sendable {
     public init(host: String) { state = Mutex(State(host: host)) }
 
     public var current: State { state.withLock { $0 } }
+
+    /// Records the scheduler's plan.
+    public func record(schedule: Schedule) {
+        state.withLock { $0.schedule = schedule }
+    }
 
     /// Records a pass's `/me`: the workspace it named, or why the token was rejected.
     public func record(workspace: IntercomWorkspace?, credentialProblem: String?, at now: Int) {

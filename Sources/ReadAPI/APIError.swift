@@ -58,7 +58,7 @@ public struct APIError: Error, Sendable, Equatable {
     static let routeNotFound = APIError(.notFound, "route_not_found", "No such route.", hint: "GET /openapi.yaml lists every route")
     static let methodNotAllowed = APIError(.methodNotAllowed, "method_not_allowed", "The read API only answers GET.")
     static let unauthorized = APIError(.unauthorized, "unauthorized", "A valid API key is required.",
-                                       hint: "send Authorization: Bearer KEY with one of INTERCACHE_API_KEYS")
+                                       hint: "send Authorization: Bearer KEY with one of INTERCACHE_API_KEYS (a browser: any user name, the key as password)")
     public static let queryTimeout = APIError(.serviceUnavailable, "query_timeout", "The query ran past its time budget and was stopped.",
                                        hint: "narrow it with filters or a smaller limit")
     static func badSignature(_ message: String) -> APIError {

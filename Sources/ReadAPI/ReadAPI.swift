@@ -16,11 +16,14 @@ public enum ReadAPI {
         router.add(middleware: APIMiddleware(apiKeys: configuration.apiKeys, webhooksEnabled: configuration.webhooks != nil))
         router.add(middleware: ConditionalGetMiddleware(reader: reader))
         let health = configuration.syncHealth
-        ReadController(reader: reader, streamFailsAfterPages: configuration.streamFailsAfterPages,
-                       defaultTimeZone: { health?.current.workspace?.timezone }).addRoutes(to: router)
-        ServiceRoutes(reader: reader, registry: registry, openAPI: OpenAPIDocument.yaml, inbox: configuration.webhooks?.inbox,
-                      health: configuration.syncHealth)
-            .addRoutes(to: router)
+        let lists = ReadController<BasicRequestContext>(reader: reader, streamFailsAfterPages: configuration.streamFailsAfterPages,
+                                                        defaultTimeZone: { health?.current.workspace?.timezone })
+        let service = ServiceRoutes<BasicRequestContext>(reader: reader, registry: registry, openAPI: OpenAPIDocument.yaml,
+                                                         inbox: configuration.webhooks?.inbox, health: configuration.syncHealth)
+        lists.addRoutes(to: router)
+        service.addRoutes(to: router)
+        // The page shares the controllers' memoised answers, so a number on it and its JSON route agree and cost one query.
+        PageController(reader: reader, lists: lists, service: service, now: configuration.clock).addRoutes(to: router)
         WebhookRoutes(receiver: configuration.webhooks).addRoutes(to: router)
         return router
     }

@@ -4,7 +4,7 @@ import MirrorStore
 
 /// What the read API needs beyond the mirror: its keys, the query budget, and the webhook receiver if it is on.
 public struct ReadAPIConfiguration: Sendable {
-    /// Keys accepted in `Authorization: Bearer KEY`; empty means no auth (refused on non-loopback addresses unless
+    /// Keys accepted in `Authorization: Bearer KEY`, or as the password of HTTP Basic auth (the page in a browser); empty means no auth (refused on non-loopback addresses unless
     /// the operator says otherwise).
     public var apiKeys: [String]
     /// The time budget of one query.
@@ -16,6 +16,8 @@ public struct ReadAPIConfiguration: Sendable {
     /// For tests of the one failure a streamed export can have after its 200: the stream fails, as a later page past
     /// its budget would, once this many pages are written.
     package var streamFailsAfterPages: Int?
+    /// The page's clock in unix seconds (its window ends today); tests pin it.
+    package var clock: @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }
 
     public init(apiKeys: [String] = [], queryBudget: Duration = .seconds(1), webhooks: WebhookReceiver? = nil,
                 syncHealth: SyncHealth? = nil) {

@@ -41,6 +41,12 @@ public struct SyncScheduler: Service {
         Counter(label: "intercache_intercom_retries_total").increment(by: report.api.retries)
     }
 
+    /// Whole seconds of `duration`, rounded up so a next-pass time is never early.
+    static func seconds(_ duration: Duration) -> Int {
+        let (whole, fraction) = duration.components
+        return Int(whole) + (fraction > 0 ? 1 : 0)
+    }
+
     public func run() async throws {
         let clock = ContinuousClock()
         await cancelWhenGracefulShutdown {
@@ -49,6 +55,21 @@ public struct SyncScheduler: Service {
                 let started = clock.now
                 var pass = options
                 pass.full = options.full && lastFull == nil || lastFull.map { started - $0 >= fullInterval } ?? false
+                let wallStart = Int(Date().timeIntervalSince1970)
+                engine.health.record(schedule: SyncHealth.Schedule(
+                    interval: Self.seconds(interval), fullInterval: Self.seconds(fullInterval), runningSince: wallStart, full: pass.full,
+                    nextFullSweepAt: lastFull.map { wallStart + Swift.max(0, Self.seconds(fullInterval - (started - $0))) }))
+                defer {
+                    // After the pass: the next one starts at started + interval (at once if the pass took longer).
+                    let now = clock.now
+                    let wallNow = Int(Date().timeIntervalSince1970)
+                    let next = started + interval
+                    let nextPass = wallNow + (next > now ? Self.seconds(next - now) : 0)
+                    let nextFull = lastFull.map { wallNow + Swift.max(0, Self.seconds(fullInterval - (now - $0))) }
+                    engine.health.record(schedule: SyncHealth.Schedule(
+                        interval: Self.seconds(interval), fullInterval: Self.seconds(fullInterval), full: nextFull.map { $0 <= nextPass } ?? false,
+                        nextPassAt: nextPass, nextFullSweepAt: nextFull))
+                }
                 do {
                     let report = try await engine.run(pass)
                     if pass.full || lastFull == nil { lastFull = started }

@@ -155,7 +155,7 @@ import Testing
             let (missing, body, headers) = try await client.getJSON("/contacts")
             #expect(missing == .unauthorized)
             #expect(errorCode(body) == "unauthorized")
-            #expect(headers[.wwwAuthenticate] == "Bearer")
+            #expect(headers[values: .wwwAuthenticate] == ["Bearer realm=\"intercache\"", "Basic realm=\"intercache\", charset=\"UTF-8\""])
             #expect(try await client.getJSON("/counts", headers: [.authorization: "Bearer k-on"]).status == .unauthorized)
             #expect(try await client.getJSON("/counts", headers: [.authorization: "Basic k-one"]).status == .unauthorized)
             #expect(try await client.getJSON("/no/route").status == .unauthorized)

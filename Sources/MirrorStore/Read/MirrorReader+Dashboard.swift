@@ -176,6 +176,7 @@ extension MirrorReader {
                 ("last_write_at", .int(generation.changedAt)), ("webhooks", Self.webhookStatus(webhooks)),
             ]
             if let health { answer.append(("intercom", Self.intercomStatus(health))) }
+            if let schedule = health?.schedule { answer.append(("schedule", Self.scheduleStatus(schedule))) }
             return .object(answer)
         }
     }
@@ -228,6 +229,16 @@ extension MirrorReader {
                 ("app_id", .string(w.appID)), ("name", .string(w.name)), ("region", .string(w.region)),
                 ("timezone", .string(w.timezone)), ("admin_id", .string(w.adminID)), ("admin_email", .string(w.adminEmail)),
             ]) } ?? .null),
+        ])
+    }
+
+    /// The scheduler's plan: intervals, the pass under way, and when the next pass and full sweep start.
+    static func scheduleStatus(_ s: SyncHealth.Schedule) -> JSON {
+        .object([
+            ("interval_seconds", .int(s.interval)), ("full_sweep_interval_seconds", .int(s.fullInterval)),
+            ("running", .bool(s.runningSince != nil)), ("running_since", .int(s.runningSince)), ("running_full", .bool(s.runningSince != nil && s.full)),
+            ("next_pass_at", .int(s.nextPassAt)), ("next_pass_full", .bool(s.runningSince == nil && s.full)),
+            ("next_full_sweep_at", .int(s.nextFullSweepAt)),
         ])
     }
 

@@ -43,7 +43,11 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
             }
             response = .json(apiError.body(requestID: requestID), status: apiError.status)
-            if apiError.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            if apiError.status == .unauthorized {
+                // Two challenges: API clients send Bearer; a browser prompts for Basic and sends the key as the password.
+                response.headers.append(HTTPField(name: .wwwAuthenticate, value: "Bearer realm=\"intercache\""))
+                response.headers.append(HTTPField(name: .wwwAuthenticate, value: "Basic realm=\"intercache\", charset=\"UTF-8\""))
+            }
             if apiError.status == .methodNotAllowed { response.headers[.allow] = webhook ? "POST" : "GET, HEAD" }
         }
         response.headers[.requestID] = requestID
@@ -52,12 +56,26 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func authorize(_ request: Request) throws {
         guard !apiKeys.isEmpty, !Self.openPaths.contains(request.uri.path) else { return }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized }
-        let presented = Array(header.dropFirst("Bearer ".count).utf8)
+        guard let header = request.headers[.authorization], let presented = Self.presentedKey(header) else { throw APIError.unauthorized }
         // Compare against every key, in time that does not depend on where the bytes differ.
         var matched = false
         for key in apiKeys where Self.constantTimeEqual(key, presented) { matched = true }
         guard matched else { throw APIError.unauthorized }
+    }
+
+    /// The key in `Authorization`: `Bearer KEY`, or `Basic base64(user:KEY)` with any user name, which is how a browser
+    /// sends the key it was asked for by the page's challenge. Scheme names are case-insensitive (RFC 9110).
+    static func presentedKey(_ header: String) -> [UInt8]? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2 else { return nil }
+        let credentials = parts[1].trimmingCharacters(in: .whitespaces)
+        switch parts[0].lowercased() {
+        case "bearer": return Array(credentials.utf8)
+        case "basic":
+            guard let decoded = Data(base64Encoded: credentials), let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            return Array(decoded[decoded.index(after: colon)...])
+        default: return nil
+        }
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
@@ -110,8 +128,9 @@ struct ConditionalGetMiddleware<Context: RequestContext>: RouterMiddleware {
     let reader: MirrorReader
     static func uncached(_ path: String) -> Bool {
         switch path {
-        case "/healthz", "/readyz", "/metrics", "/sync": true
-        default: false
+        // The page and its assets carry their own tags, hashes of their bytes (the page shows lag, which moves without a write).
+        case "/healthz", "/readyz", "/metrics", "/sync", "/": true
+        default: path.hasPrefix("/assets/")
         }
     }
 

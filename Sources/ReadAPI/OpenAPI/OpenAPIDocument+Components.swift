@@ -4,7 +4,11 @@ import MirrorStore
 extension OpenAPIDocument {
     static var components: JSON {
         .object([
-            ("securitySchemes", .object([("bearer", .object([("type", .string("http")), ("scheme", .string("bearer"))]))])),
+            ("securitySchemes", .object([
+                ("bearer", .object([("type", .string("http")), ("scheme", .string("bearer"))])),
+                ("basic", .object([("type", .string("http")), ("scheme", .string("basic")),
+                                   ("description", .string("For browsers: any user name, one of INTERCACHE_API_KEYS as the password"))])),
+            ])),
             ("parameters", parameters),
             ("responses", responses),
             ("schemas", .object(schemas)),
@@ -50,8 +54,9 @@ extension OpenAPIDocument {
         let nullableInteger = JSON.object([("type", .string("integer")), ("nullable", .bool(true))])
         let nullableString = JSON.object([("type", .string("string")), ("nullable", .bool(true))])
         let integer = JSON.object([("type", .string("integer"))])
-        func object(_ properties: [(String, JSON)], required: [String] = []) -> JSON {
+        func object(_ properties: [(String, JSON)], required: [String] = [], description: String? = nil) -> JSON {
             var members: [(String, JSON)] = [("type", .string("object"))]
+            if let description { members.append(("description", .string(description))) }
             if !required.isEmpty { members.append(("required", .array(required.map(JSON.string)))) }
             members.append(("properties", .object(properties)))
             return .object(members)
@@ -128,6 +133,13 @@ extension OpenAPIDocument {
                                          ("description", .string("Every resource and sub-resource Intercom refused to this token, with the reason"))])),
                 ("intercom", .object([("type", .string("object")),
                                       ("description", .string("When the sync runs in this process: the host, whether the token was accepted (credentials ok, rejected or unknown) and the workspace /me named"))])),
+                ("schedule", object([
+                    ("interval_seconds", integer), ("full_sweep_interval_seconds", integer),
+                    ("running", .object([("type", .string("boolean"))])), ("running_since", nullableInteger),
+                    ("running_full", .object([("type", .string("boolean"))])),
+                    ("next_pass_at", nullableInteger), ("next_pass_full", .object([("type", .string("boolean"))])),
+                    ("next_full_sweep_at", nullableInteger),
+                ], description: "When serve's scheduler runs: the pass under way, and when the next pass and the next full sweep start (absent for a one-off sync)")),
                 ("generation", nullableInteger), ("last_write_at", nullableInteger),
                 ("webhooks", object([
                     ("enabled", .object([("type", .string("boolean"))])), ("received", integer), ("rejected", integer),

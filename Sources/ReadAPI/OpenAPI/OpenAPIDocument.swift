@@ -24,7 +24,7 @@ public enum OpenAPIDocument {
                     """)),
             ])),
             ("servers", .array([.object([("url", .string("http://127.0.0.1:8080"))])])),
-            ("security", .array([.object([("bearer", .array([]))]), .object([])])),
+            ("security", .array([.object([("bearer", .array([]))]), .object([("basic", .array([]))]), .object([])])),
             ("paths", .object(paths)),
             ("components", components),
         ])
@@ -89,6 +89,21 @@ public enum OpenAPIDocument {
         }
         let object = JSON.object([("type", .string("object"))])
         paths += [
+            ("/", get(summary: "The page for people: the mirror's health, the support dashboard and search, as server-rendered HTML (works without JavaScript)",
+                      tag: "page", parameters: [
+                          query("days", "The dashboard's window in days, 1 to 366 (default 30), ending today in the workspace's zone, or on the day of the newest conversation when none is that recent"),
+                          query("q", "Search words; the page lists the matches with links to their JSON"),
+                      ], responses: [
+                          ("200", .object([("description", .string("The page; its ETag is a hash of its bytes")),
+                                           ("content", .object([("text/html", .object([("schema", .object([("type", .string("string"))]))]))]))])),
+                          ("304", ref("responses", "NotModified")),
+                      ] + errors(notFound: false))),
+        ] + PageAssets.all.map { asset in
+            (asset.path, get(summary: "The page's \(asset.path.split(separator: ".").last ?? "") asset, compiled into the binary", tag: "page", parameters: [],
+                             responses: [("200", .object([("description", .string("The asset; its ETag is a hash of its bytes")),
+                                                          ("content", .object([(String(asset.type.prefix { $0 != ";" }), .object([("schema", .object([("type", .string("string"))]))]))]))])),
+                                         ("304", ref("responses", "NotModified")), ("401", ref("responses", "Unauthorized"))]))
+        } + [
             ("/counts", get(summary: "Dashboard counts: contacts by role, conversations by state, open per admin and team, per tag and segment",
                             tag: "service", parameters: [], responses: [("200", json("The counts", schemaRef("Counts"))),
                                                                        ("304", ref("responses", "NotModified"))] + errors(notFound: false))),

@@ -48,14 +48,10 @@ struct ReadController<Context: RequestContext>: Sendable {
 
     func list(_ request: Request, context: Context, route: RouteTable.ListRoute) async throws -> Response {
         let query = try ListQuery(request.queryItems, resource: route.resource, accept: request.headers[.accept])
-        let plan = try await plan(route, query: query, context: context)
+        let plan = try plan(route, query: query, parentID: context.parameters.get("id"))
         switch query.format {
         case .json:
-            // Pages are memoised per generation like the counts: a dashboard polls the same page between two writes.
-            return try await memoised(bytes: Self.cacheKey(route.path, request, context)) {
-                let page = try await reader.page(plan, after: query.cursor, limit: query.limit, counting: query.count)
-                return ByteBuffer(bytes: RowEncoder.page(page, Projection(resource: route.resource, fields: query.fields)))
-            }
+            return .json(encoded: try await page(route, query: query, plan: plan, key: Self.cacheKey(route.path, request.queryItems, context.parameters.get("id"))))
         case .csv, .ndjson:
             return try await ListStreamer(reader: reader, plan: plan, format: query.format,
                                 projection: Projection(resource: route.resource, fields: query.fields),
@@ -66,9 +62,36 @@ struct ReadController<Context: RequestContext>: Sendable {
 
     /// Group counts over the list; one answer per generation and query is computed once.
     func counts(_ request: Request, context: Context, route: RouteTable.ListRoute) async throws -> Response {
-        let query = try ListQuery(request.queryItems, resource: route.resource, accept: nil, counts: true)
-        return try await memoised(Self.cacheKey(route.path + "/counts", request, context)) {
-            let plan = try await plan(route, query: query, context: context)
+        .json(encoded: try await countsAnswer(route, request.queryItems, parentID: context.parameters.get("id")))
+    }
+
+    /// Buckets, groups and measures over the list.
+    func aggregate(_ request: Request, context: Context, route: RouteTable.ListRoute) async throws -> Response {
+        .json(encoded: try await aggregateAnswer(route, request.queryItems, parentID: context.parameters.get("id")))
+    }
+
+    // MARK: - Memoised answers, by route and query items: the HTTP handlers and the page at `/` share them
+
+    /// A JSON list page of `route` for the query `items`.
+    func listAnswer(_ route: RouteTable.ListRoute, _ items: [(key: String, value: String)], parentID: String? = nil) async throws -> ByteBuffer {
+        let query = try ListQuery(items, resource: route.resource, accept: nil)
+        return try await page(route, query: query, plan: try plan(route, query: query, parentID: parentID),
+                              key: Self.cacheKey(route.path, items, parentID))
+    }
+
+    /// Pages are memoised per generation like the counts: a dashboard polls the same page between two writes.
+    func page(_ route: RouteTable.ListRoute, query: ListQuery, plan: ListPlan, key: String) async throws -> ByteBuffer {
+        try await aggregateCache.answer(key, reader: reader) { [reader] in
+            let page = try await reader.page(plan, after: query.cursor, limit: query.limit, counting: query.count)
+            return ByteBuffer(bytes: RowEncoder.page(page, Projection(resource: route.resource, fields: query.fields)))
+        }
+    }
+
+    /// Group counts over the list; one answer per generation and query is computed once.
+    func countsAnswer(_ route: RouteTable.ListRoute, _ items: [(key: String, value: String)], parentID: String? = nil) async throws -> ByteBuffer {
+        let query = try ListQuery(items, resource: route.resource, accept: nil, counts: true)
+        let plan = try plan(route, query: query, parentID: parentID)
+        return try await memoised(Self.cacheKey(route.path + "/counts", items, parentID)) { [reader] in
             let groups = try await reader.groups(plan).map { group in
                 JSON.object(zip(plan.groupBy, group.values).map { column, value in (column.name, RowEncoder.value(value, kind: column.kind)) }
                             + [("count", .int(group.count))])
@@ -78,35 +101,34 @@ struct ReadController<Context: RequestContext>: Sendable {
     }
 
     /// Buckets, groups and measures over the list; one answer per generation and query is computed once.
-    func aggregate(_ request: Request, context: Context, route: RouteTable.ListRoute) async throws -> Response {
-        let query = try AggregateQuery(request.queryItems, resource: route.resource, defaultTimeZone: defaultTimeZone())
-        return try await memoised(Self.cacheKey(route.path + "/aggregate?" + query.timeZone.identifier, request, context)) {
-            let list = try await plan(route, query: query.list, context: context)
-            return query.encode(try await reader.aggregate(query.plan(list)), groupBy: list.groupBy)
+    func aggregateAnswer(_ route: RouteTable.ListRoute, _ items: [(key: String, value: String)], parentID: String? = nil) async throws -> ByteBuffer {
+        let query = try AggregateQuery(items, resource: route.resource, defaultTimeZone: defaultTimeZone())
+        let list = try plan(route, query: query.list, parentID: parentID)
+        return try await memoised(Self.cacheKey(route.path + "/aggregate?" + query.timeZone.identifier, items, parentID)) { [reader] in
+            query.encode(try await reader.aggregate(query.plan(list)), groupBy: list.groupBy)
         }
     }
 
-    /// A cache key for `request` on `route`: the route, the parent id, and the query items in a stable order.
-    static func cacheKey(_ route: String, _ request: Request, _ context: Context) -> String {
-        route + "?" + (context.parameters.get("id") ?? "") + "?"
-            + request.queryItems.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
+    /// A cache key for query `items` on `route`: the route, the parent id, and the items in a stable order.
+    static func cacheKey(_ route: String, _ items: [(key: String, value: String)], _ parentID: String?) -> String {
+        route + "?" + (parentID ?? "") + "?" + items.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
     }
 
-    /// The answer for `key`, computed once per mirror generation (see `GenerationCache`).
-    func memoised(_ key: String, _ compute: @escaping @Sendable () async throws -> JSON) async throws -> Response {
-        try await memoised(bytes: key) { ByteBuffer(bytes: try await compute().encoded()) }
-    }
-
-    /// The encoded answer for `key`, computed once per mirror generation.
-    func memoised(bytes key: String, _ compute: @escaping @Sendable () async throws -> ByteBuffer) async throws -> Response {
-        .json(encoded: try await aggregateCache.answer(key, reader: reader, compute))
+    /// The encoded answer for `key`, computed once per mirror generation (see `GenerationCache`).
+    func memoised(_ key: String, _ compute: @escaping @Sendable () async throws -> JSON) async throws -> ByteBuffer {
+        try await aggregateCache.answer(key, reader: reader) { ByteBuffer(bytes: try await compute().encoded()) }
     }
 
     /// `/admins/metrics`, `/teams/metrics`, `/companies/metrics`: the scorecard over conversations created in
     /// `from`/`to`, memoised per generation.
     func scorecard(_ request: Request, subject: ScorecardSubject) async throws -> Response {
+        .json(encoded: try await scorecardAnswer(subject, request.queryItems))
+    }
+
+    /// The scorecard of `subject` for the query `items` (`from`, `to`).
+    func scorecardAnswer(_ subject: ScorecardSubject, _ items: [(key: String, value: String)]) async throws -> ByteBuffer {
         var from: Int?, to: Int?
-        for (key, value) in request.queryItems {
+        for (key, value) in items {
             switch key {
             case "from": from = try AggregateQuery.time(value, "from")
             case "to": to = try AggregateQuery.time(value, "to")
@@ -128,10 +150,11 @@ struct ReadController<Context: RequestContext>: Sendable {
     }
 
     /// The SQL plan of a list route; the reader checks a relation's parent in the same read as the page.
-    func plan(_ route: RouteTable.ListRoute, query: ListQuery, context: Context) async throws -> ListPlan {
+    func plan(_ route: RouteTable.ListRoute, query: ListQuery, parentID: String?) throws -> ListPlan {
         var relation: Relation?
         if let parent = route.parent, let spec = route.relation {
-            relation = Relation(spec: spec, parent: parent, parentID: try context.parameters.require("id"))
+            guard let parentID else { throw APIError.routeNotFound }
+            relation = Relation(spec: spec, parent: parent, parentID: parentID)
         }
         return ListPlan(resource: route.resource, relation: relation, sort: query.sort, filters: query.filters, groupBy: query.groupBy)
     }
