@@ -28,7 +28,8 @@ public final class SyncHealth: Sendable {
         public var runningSince: Int?
         /// Whether the pass under way (or the next one) is a full sweep.
         public var full: Bool
-        /// When the next pass starts and when the next full sweep is due (unix seconds; nil while unknown).
+        /// When the next pass starts (while one runs: not before this, later if the pass under way takes longer) and when
+        /// the next full sweep is due (unix seconds; nil while unknown).
         public var nextPassAt: Int?
         public var nextFullSweepAt: Int?
 

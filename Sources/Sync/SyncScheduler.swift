@@ -58,7 +58,7 @@ public struct SyncScheduler: Service {
                 let wallStart = Int(Date().timeIntervalSince1970)
                 engine.health.record(schedule: SyncHealth.Schedule(
                     interval: Self.seconds(interval), fullInterval: Self.seconds(fullInterval), runningSince: wallStart, full: pass.full,
-                    nextFullSweepAt: lastFull.map { wallStart + Swift.max(0, Self.seconds(fullInterval - (started - $0))) }))
+                    nextPassAt: wallStart + Self.seconds(interval), nextFullSweepAt: lastFull.map { wallStart + Swift.max(0, Self.seconds(fullInterval - (started - $0))) }))
                 defer {
                     // After the pass: the next one starts at started + interval (at once if the pass took longer).
                     let now = clock.now

@@ -44,6 +44,22 @@ import Testing
                 #expect(webhooks == .notFound, "without a client secret the webhook route is off")
                 let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
                 #expect(metrics.contains("intercache_"))
+                // The scheduler's plan is in /sync: the next pass is due within the 1 s interval of the last start.
+                var schedule: JSON?
+                for _ in 0..<100 {
+                    schedule = try await client.execute(uri: "/sync", method: .get) { response in
+                        try JSON.parse(Array(response.body.readableBytesView))["schedule"]
+                    }
+                    if schedule?["next_pass_at"]?.intValue != nil { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                let now = Int(Date().timeIntervalSince1970)
+                #expect(schedule?["interval_seconds"]?.intValue == 1)
+                #expect(schedule?["full_sweep_interval_seconds"]?.intValue == 3_600)
+                let next = try #require(schedule?["next_pass_at"]?.intValue)
+                #expect((now - 120)...(now + 2) ~= next)
+                let full = try #require(schedule?["next_full_sweep_at"]?.intValue)
+                #expect((now + 3_500)...(now + 3_601) ~= full)
             }
         }
     }
