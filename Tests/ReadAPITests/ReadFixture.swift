@@ -60,17 +60,20 @@ actor MirrorCache {
 func sharedMirror() async throws -> SyncedMirror { try await MirrorCache.shared.mirror() }
 
 /// Seeds a simulator on a loopback port, runs one full sync into a new file, and returns the mirror and the truth.
-func freshMirror(contacts: Int = 400, conversations: Int = 160) async throws -> SyncedMirror {
+/// `prepare` may change the workspace before the sync (names the page must escape).
+func freshMirror(contacts: Int = 400, conversations: Int = 160, seed: UInt64 = 11, companies: Int = 40,
+                 prepare: @Sendable (Workspace) -> Void = { _ in }) async throws -> SyncedMirror {
     var options = SimulatorOptions()
-    options.seed = 11
+    options.seed = seed
     options.contacts = contacts
-    options.companies = 40
+    options.companies = companies
     options.conversations = conversations
     options.partsPerConversation = 4
     let path = scratchMirrorPath("intercache-read")
     let store = try MirrorDatabase(path: path)
     let quiet = testLogger("read-api-test"), token = options.token
     let workspace = try await withLiveSimulator(options) { simulator in
+        prepare(simulator.workspace)
         let intercom = IntercomClient(configuration: IntercomConfiguration(baseURL: simulator.base, token: token), logger: quiet)
         var sync = SyncOptions()
         sync.full = true

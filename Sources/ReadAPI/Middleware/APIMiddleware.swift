@@ -141,7 +141,7 @@ struct ConditionalGetMiddleware<Context: RequestContext>: RouterMiddleware {
         if let match = request.headers[.ifNoneMatch] {
             let current = try await reader.generation()
             let tag = Self.tag(current, fingerprint)
-            if match.split(separator: ",").contains(where: { let t = $0.trimmingCharacters(in: .whitespaces); return t == tag || t == "W/" + tag || t == "*" }) {
+            if EntityTag.matches(match, tag) {
                 return Response(status: .notModified, headers: [.eTag: tag, .lastModified: HTTPDate.format(current.changedAt)])
             }
         }
@@ -162,6 +162,17 @@ struct ConditionalGetMiddleware<Context: RequestContext>: RouterMiddleware {
     /// FNV-1a of the URI and the representation headers, so two URLs never share a tag.
     static func fingerprint(_ request: Request) -> String {
         FNV1a.hex(request.uri.description + "|" + (request.headers[.accept] ?? ""))
+    }
+}
+
+/// Entity-tag comparison for `If-None-Match`: the weak comparison RFC 9110 prescribes for GET, and `*`.
+enum EntityTag {
+    /// Whether the header's comma list names `tag` (strong or `W/`) or is `*`.
+    static func matches(_ ifNoneMatch: String, _ tag: String) -> Bool {
+        ifNoneMatch.split(separator: ",").contains { candidate in
+            let t = candidate.trimmingCharacters(in: .whitespaces)
+            return t == tag || t == "W/" + tag || t == "*"
+        }
     }
 }
 

@@ -13,7 +13,9 @@ struct HTML: ExpressibleByStringInterpolation, Sendable {
     static var empty: HTML { HTML(markup: "") }
 
     /// Fragments one after the other.
-    init(joining fragments: some Sequence<HTML>) { markup = fragments.map(\.markup).joined() }
+    init(joining fragments: some Sequence<HTML>, separator: HTML = .empty) {
+        markup = fragments.map(\.markup).joined(separator: separator.markup)
+    }
 
     struct StringInterpolation: StringInterpolationProtocol {
         var markup = ""

@@ -87,7 +87,7 @@ struct HealthSection {
         return """
             <tr class="\(problem == nil ? "row-ok" : "row-problem")"><th scope="row">\(resource)</th><td>\(badge)</td><td class="n">\(lag)</td>\
             <td>\(success)</td><td class="n">\(number("rows"))</td><td class="n">\(number("intercom_total"))</td>\
-            <td class="n">\(number("truncated_conversations"))</td><td>\(HTML(joining: notes.enumerated().map { $0 == 0 ? $1 : "; \($1)" }))</td></tr>
+            <td class="n">\(number("truncated_conversations"))</td><td>\(HTML(joining: notes, separator: "; "))</td></tr>
             """
     }
 
@@ -138,7 +138,7 @@ struct HealthSection {
         }
         if let full = s.nextFullSweepAt, !(s.runningSince == nil && s.full) { parts.append("next full sweep at \(Self.time(full))") }
         parts.append("every \(PageFormat.duration(s.interval)), full sweeps every \(PageFormat.duration(s.fullInterval))")
-        return HTML(joining: parts.enumerated().map { $0 == 0 ? $1 : "; \($1)" })
+        return HTML(joining: parts, separator: "; ")
     }
 
     /// A time as `<time>`, which the page's script may rewrite in the reader's zone.

@@ -72,24 +72,14 @@ struct PageController<Context: RequestContext>: Sendable {
     /// tag is its content's hash rather than the mirror's generation: it also shows lag and webhook counters, which
     /// move without a write.
     static func respond(_ request: Request, body: ByteBuffer, type: String) -> Response {
-        let tag = "\"p-\(hash(body))\""
+        let tag = "\"p-\(FNV1a.hex(bytes: body.readableBytesView))\""
         var headers = securityHeaders
         headers[.eTag] = tag
-        if let match = request.headers[.ifNoneMatch],
-           match.split(separator: ",").contains(where: { let t = $0.trimmingCharacters(in: .whitespaces); return t == tag || t == "W/" + tag || t == "*" }) {
+        if let match = request.headers[.ifNoneMatch], EntityTag.matches(match, tag) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = type
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
-    }
-
-    /// FNV-1a of the bytes (see `FNV1a`), over the buffer without copying it into a string.
-    static func hash(_ body: ByteBuffer) -> String {
-        body.withUnsafeReadableBytes { bytes in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            return String(hash, radix: 16)
-        }
     }
 }
 

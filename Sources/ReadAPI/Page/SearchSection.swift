@@ -66,6 +66,6 @@ struct SearchSection {
         }
         if hit.kind != "contact", let contact = hit.contactID { links.append(("contact", PageURL.item("contacts", contact))) }
         let anchors: [HTML] = links.map { "<a href=\"\($0.1)\">\($0.0) JSON</a>" }
-        return "<span class=\"hit-links\">\(HTML(joining: anchors.enumerated().map { $0 == 0 ? $1 : " · \($1)" }))</span>"
+        return "<span class=\"hit-links\">\(HTML(joining: anchors, separator: " · "))</span>"
     }
 }
