@@ -19,7 +19,9 @@ extension SyncEngine {
             return saved.sweepGeneration
         }
         let clock = ContinuousClock()
-        let waitStarted = clock.now
+        // When this wait for another app's scroll began: the budget counts from the first `scroll_exists` in a row, not
+        // from the pass's start, so a pass slowed by earlier pages (or a slow Intercom) still waits the whole budget.
+        var waitStarted: ContinuousClock.Instant?
         var failures = 0
         var seen = 0
         scrolling: while true {
@@ -45,12 +47,15 @@ extension SyncEngine {
                     continue scrolling
                 } catch let IntercomError.rejected(400, code, _) where code == "scroll_exists" {
                     // Another scroll of this app is open (perhaps ours, from a process that was killed): wait it out.
-                    guard clock.now - waitStarted < .seconds(context.options.scrollWaitSeconds) else {
+                    let since = waitStarted ?? clock.now
+                    waitStarted = since
+                    guard clock.now - since < .seconds(context.options.scrollWaitSeconds) else {
                         throw IntercomError.rejected(status: 400, code: code, message: "another company scroll stayed open")
                     }
                     try await Task.sleep(for: .seconds(2))
                     continue scrolling
                 }
+                waitStarted = nil
                 let page = walker.advance(with: body)
                 guard !page.items.isEmpty else { break }
                 let items = page.items
