@@ -547,6 +547,15 @@ class Checker:
             c("GET", "/conversations/{conversation_id}", f"/conversations/{q(cv)}", tag=f"id={cv}")
         self.numbered_pages("GET", "/conversations/deleted", "/conversations/deleted", per_page=None)
 
+        # ---- tickets (no list endpoint: the search pages them, cursor in the body)
+        tickets = self.search_pages("/tickets/search", item_key="tickets")
+        for tk in self.need(self.sample_ids({"tickets": tickets}, "tickets") if tickets else [], "GET", ["/tickets/{ticket_id}"]):
+            c("GET", "/tickets/{ticket_id}", f"/tickets/{q(tk)}", tag=f"id={tk}")
+        types = c("GET", "/ticket_types", "/ticket_types")
+        for tt in self.need(self.sample_ids(types, "data"), "GET", ["/ticket_types/{ticket_type_id}"]):
+            c("GET", "/ticket_types/{ticket_type_id}", f"/ticket_types/{q(tt)}", tag=f"id={tt}")
+        c("GET", "/ticket_states", "/ticket_states")
+
         # ---- misc
         for model in ("contact", "company"):
             c("GET", "/data_attributes", "/data_attributes", query={"model": model},
@@ -708,7 +717,9 @@ OPERATIONS = [
     ("GET", "/companies/{company_id}/contacts"), ("GET", "/companies/{company_id}/segments"),
     ("GET", "/conversations"), ("POST", "/conversations/search"),
     ("GET", "/conversations/{conversation_id}"), ("GET", "/conversations/deleted"),
-    ("GET", "/data_attributes"), ("GET", "/events"), ("GET", "/articles"),
+    ("GET", "/data_attributes"), ("GET", "/events"), ("GET", "/articles"), ("POST", "/tickets/search"),
+    ("GET", "/tickets/{ticket_id}"), ("GET", "/ticket_types"), ("GET", "/ticket_types/{ticket_type_id}"),
+    ("GET", "/ticket_states"),
 ]
 
 

@@ -48,7 +48,7 @@ public struct IntercomNotification: Sendable, Equatable {
 public struct NotificationHint: Sendable, Hashable {
     /// The kinds of item a webhook can make the mirror re-fetch.
     public enum Kind: String, Sendable, CaseIterable {
-        case contact, company, conversation
+        case contact, company, conversation, ticket
 
         /// The mirror table (and `/sync` resource) of this kind.
         public var resource: String {
@@ -56,6 +56,7 @@ public struct NotificationHint: Sendable, Hashable {
             case .contact: "contacts"
             case .company: "companies"
             case .conversation: "conversations"
+            case .ticket: "tickets"
             }
         }
     }
@@ -76,7 +77,7 @@ public struct NotificationHint: Sendable, Hashable {
         }
     }
 
-    /// The item of `topic`, or nil when the mirror does not act on it (`ping`, visitors, tickets, unknown topics).
+    /// The item of `topic`, or nil when the mirror does not act on it (`ping`, visitors, unknown topics).
     /// Topics are matched by their first word, so new variants (`contact.lead.updated`) need no change here;
     /// `conversation_part.*` items name their conversation.
     public init?(topic: String, item: JSON) {
@@ -93,6 +94,9 @@ public struct NotificationHint: Sendable, Hashable {
         case "conversation":
             guard let value = item["id"]?.stringValue ?? item["id"]?.intValue.map(String.init) else { return nil }
             (kind, id) = (.conversation, value)
+        case "ticket":
+            guard let value = item["id"]?.stringValue ?? item["id"]?.intValue.map(String.init) else { return nil }
+            (kind, id) = (.ticket, value)
         case "conversation_part":
             guard let value = item["conversation_id"]?.stringValue ?? item["conversation"]?["id"]?.stringValue else { return nil }
             (kind, id) = (.conversation, value)
@@ -109,13 +113,14 @@ public struct NotificationHint: Sendable, Hashable {
         case .contact: "/contacts/\(id)"
         case .company: "/companies/\(id)"
         case .conversation: "/conversations/\(id)"
+        case .ticket: "/tickets/\(id)"
         }
     }
 
     /// Why the item is gone when a re-fetch finds nothing, as the `deletions` table records it.
     public static func deletionReason(topic: String) -> String {
         switch topic {
-        case "contact.deleted", "company.deleted", "conversation.deleted", "user.deleted": "deleted"
+        case "contact.deleted", "company.deleted", "conversation.deleted", "user.deleted", "ticket.deleted": "deleted"
         case "contact.archived": "archived"
         case "contact.merged": "merged"
         default: "not_found"

@@ -198,6 +198,8 @@ public struct Generator {
             }
         }
         state.reindex()
+        buildTickets(&state)
+        state.reindex()
         return state
     }
 

@@ -55,8 +55,15 @@ struct ControlRoutes<Context: RequestContext> {
                 if let v = body["duplicate_webhooks"]?.intValue { w.duplicateNext = max(0, v) }
                 if let v = body["webhook_retry_seconds"]?.doubleValue { w.retrySeconds = min(max(0, v), 3_600) }
             }
+            if let key = body["ticket_type_attributes_key"]?.stringValue {
+                guard key == "data" || key == "ticket_type_attributes" else {
+                    throw SimulatorError.badRequest("ticket_type_attributes_key is data or ticket_type_attributes")
+                }
+                workspace.mutate { $0.ticketTypeAttributesKey = key }
+            }
             return Response.json(.object([("now", .int(workspace.now()))]))
         }
+        registerTicketControls(on: group)
         group.post("/contacts") { request, _ in try await createContact(request) }
         group.patch("/contacts/:id") { request, context in try await updateContact(request, context) }
         group.delete("/contacts/:id") { _, context in try setContactState(context, .deleted) }

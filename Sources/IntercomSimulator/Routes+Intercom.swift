@@ -70,6 +70,7 @@ struct IntercomRoutes<Context: RequestContext> {
         registerContacts(on: group)
         registerCompanies(on: group)
         registerConversations(on: group)
+        registerTickets(on: group)
     }
 
     func me(_ request: Request) -> Response {

@@ -5,6 +5,8 @@ public struct SimulatorOptions: Sendable {
     public var contacts = 1_000
     public var companies = 100
     public var conversations = 500
+    /// Tickets of all three categories, with parts at `partsPerConversation` on average.
+    public var tickets = 100
     /// Mean number of parts per conversation; a few conversations go past the 500-part cap.
     public var partsPerConversation = 6.0
     /// Calls per minute per token, enforced in 10-second windows as Intercom does; 0 turns it off.

@@ -39,7 +39,8 @@ public enum AccessScopeName {
     /// Every scope `--deny` accepts.
     public static let all = ["admins", "teams", "tags", "segments", "data_attributes", "articles", "companies", "contacts",
                              "contacts_search", "contact_notes", "contact_tags", "contact_companies", "contact_segments",
-                             "events", "conversations", "conversations_search", "conversations_deleted"]
+                             "events", "conversations", "conversations_search", "conversations_deleted", "tickets", "ticket_types",
+                             "ticket_states"]
 
     /// The scope of a call; nil for `/me`, which every valid token may read.
     static func of(method: String, path: String) -> String? {

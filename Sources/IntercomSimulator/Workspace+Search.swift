@@ -4,7 +4,7 @@ import Synchronization
 
 extension Workspace {
     /// Which model a search runs over.
-    enum SearchModel: String { case contacts, conversations }
+    enum SearchModel: String { case contacts, conversations, tickets }
 
     /// One page of search results: record ids in order, the total, and the body cursor for the next page.
     struct SearchPage {
@@ -23,8 +23,12 @@ extension Workspace {
     func search(_ model: SearchModel, body: JSON) throws(SimulatorError) -> SearchPage {
         guard let queryJSON = body["query"] else { throw .badRequest("query is required", code: "parameter_not_found") }
         let query = try SearchQuery.parse(queryJSON)
-        let evaluator = SearchEvaluator(dayGranular: model == .contacts,
-                                        dateFields: model == .contacts ? SimContact.dateFields : SimConversation.dateFields,
+        let dateFields: Set<String> = switch model {
+        case .contacts: SimContact.dateFields
+        case .conversations: SimConversation.dateFields
+        case .tickets: SimTicket.dateFields
+        }
+        let evaluator = SearchEvaluator(dayGranular: model == .contacts, dateFields: dateFields,
                                         timezone: timezone)
         try evaluator.validate(query)
         let sortField = body["sort"]?["field"]?.stringValue ?? "created_at"
@@ -60,6 +64,11 @@ extension Workspace {
                         && evaluator.matches(query, c.searchValue) {
                         hits.append(SearchKey(value: Workspace.sortValue(c.searchValue(sortField)), seq: c.seq))
                     }
+                case .tickets:
+                    for t in s.tickets where t.deletedAt == nil && t.changedAt <= cutoff
+                        && evaluator.matches(query, { t.searchValue($0, s) }) {
+                        hits.append(SearchKey(value: Workspace.sortValue(t.searchValue(sortField, s)), seq: t.seq))
+                    }
                 }
                 return descending ? hits.sorted(by: >) : hits.sorted()
             }
@@ -80,7 +89,13 @@ extension Workspace {
         }
         let pageKeys = Array(keys[min(start, keys.count)..<min(start + perPage, keys.count)])
         let ids = state.withLock { s in
-            pageKeys.map { model == .contacts ? s.contacts[$0.seq].id : s.conversations[$0.seq].id }
+            pageKeys.map { key in
+                switch model {
+                case .contacts: s.contacts[key.seq].id
+                case .conversations: s.conversations[key.seq].id
+                case .tickets: s.tickets[key.seq].id
+                }
+            }
         }
         let next = start + perPage < keys.count ? pageKeys.last.map(Workspace.encodeCursor) : nil
         return SearchPage(ids: ids, total: keys.count, next: next, perPage: perPage, number: start / perPage + 1)

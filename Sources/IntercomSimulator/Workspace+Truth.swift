@@ -54,9 +54,43 @@ extension Workspace {
             truth += [("companies_per_tag", counts(companiesPerTag)), ("companies_per_segment", counts(companiesPerSegment))]
             truth += [("event_summaries", .int(eventSummaries))]
             truth += [("admin_scorecards", Self.adminScorecards(s))]
+            truth += [("tickets", Self.ticketTruth(s))]
             truth += [("version", .int(s.version))]
             return .object(truth)
         }
+    }
+
+    /// Tickets: how many, by category and state category, open per state and team (unassigned spelled so), their
+    /// parts (all of them, and what the 500 cap lets a client fetch), links, types and states.
+    static func ticketTruth(_ s: WorkspaceState) -> JSON {
+        var byCategory: [String: Int] = [:], byState: [String: Int] = [:], openPerState: [String: Int] = [:]
+        var openPerTeam: [String: Int] = [:], openPerAdmin: [String: Int] = [:]
+        var total = 0, parts = 0, fetchable = 0, truncated = 0, links = 0
+        for t in s.visibleTickets {
+            total += 1
+            byCategory[s.ticketType(t.typeId)?.category ?? "?", default: 0] += 1
+            let category = s.stateCategory(of: t)
+            byState[category, default: 0] += 1
+            if category != "resolved" {
+                openPerState[t.stateId, default: 0] += 1
+                openPerTeam[t.teamAssigneeId ?? "unassigned", default: 0] += 1
+                openPerAdmin[t.adminAssigneeId ?? "unassigned", default: 0] += 1
+            }
+            parts += t.parts.count
+            fetchable += min(t.parts.count, partCap)
+            if t.parts.count > partCap { truncated += 1 }
+            links += t.links.count
+        }
+        func counts(_ d: [String: Int]) -> JSON { .object(d.keys.sorted().map { ($0, .int(d[$0]!)) }) }
+        return .object([
+            ("total", .int(total)), ("by_category", counts(byCategory)), ("by_state_category", counts(byState)),
+            ("open_per_state", counts(openPerState)), ("open_per_team", counts(openPerTeam)), ("open_per_admin", counts(openPerAdmin)),
+            ("parts", .int(parts)), ("fetchable_parts", .int(fetchable)), ("truncated", .int(truncated)), ("links", .int(links)),
+            ("deleted", .int(s.tickets.filter { $0.deletedAt != nil }.count)),
+            ("types", .int(s.ticketTypes.count)),
+            ("type_attributes", .int(s.ticketTypes.reduce(0) { $0 + $1.attributes.count })),
+            ("states", .int(s.ticketStates.count)),
+        ])
     }
 
     /// Per assigned admin, from the simulator's own parts: how many conversations, and the lower-middle median of the

@@ -11,11 +11,17 @@ public struct WorkspaceState: Sendable {
     public var conversations: [SimConversation] = []
     public var articles: [SimArticle] = []
     public var dataAttributes: [SimDataAttribute] = []
+    public var ticketTypes: [SimTicketType] = []
+    public var ticketStates: [SimTicketState] = []
+    public var tickets: [SimTicket] = []
+    /// Where ticket types list their attributes: `data` (the spec's examples) or `ticket_type_attributes` (its schema).
+    public var ticketTypeAttributesKey = "data"
 
     var contactIndex: [String: Int] = [:]
     var companyIndex: [String: Int] = [:]
     var conversationIndex: [String: Int] = [:]
     var noteIndex: [String: Int] = [:]
+    var ticketIndex: [String: Int] = [:]
     /// Bumped on every mutation, so cached search results know when they are stale.
     public var version = 0
 
@@ -24,6 +30,7 @@ public struct WorkspaceState: Sendable {
         companyIndex = Dictionary(uniqueKeysWithValues: companies.enumerated().map { ($1.id, $0) })
         conversationIndex = Dictionary(uniqueKeysWithValues: conversations.enumerated().map { ($1.id, $0) })
         noteIndex = Dictionary(uniqueKeysWithValues: notes.enumerated().map { ($1.id, $0) })
+        ticketIndex = Dictionary(uniqueKeysWithValues: tickets.enumerated().map { ($1.id, $0) })
     }
 
     public func contact(_ id: String) -> SimContact? { contactIndex[id].map { contacts[$0] } }

@@ -168,6 +168,84 @@ public enum Catalog {
             ColumnSpec("part_id", .id, .owner), col("url", .text), col("name", .text), col("type", .text),
             col("content_type", .text), col("filesize", .integer), col("width", .integer), col("height", .integer),
         ]),
+        TableSpec("ticket_types", children: [
+            ChildSpec("ticket_type_attributes", from: ["ticket_type_attributes", "data"], or: ["ticket_type_attributes", "ticket_type_attributes"],
+                      owner: "ticket_type_id"),
+        ], columns: [
+            col("id", .id), col("type", .text), col("category", .text), col("name", .text), col("description", .text),
+            col("icon", .text), col("workspace_id", .text), col("archived", .boolean), col("is_internal", .boolean),
+            col("created_at", .timestamp), col("updated_at", .timestamp),
+        ]),
+        // The spec's schema lists these under `ticket_type_attributes`, its examples under `data`: both are read.
+        TableSpec("ticket_type_attributes", key: ["ticket_type_id", "id"], raw: false, columns: [
+            ColumnSpec("ticket_type_id", .id, .owner), col("id", .id), col("name", .text), col("description", .text),
+            col("data_type", .text), col("order", .integer), col("required_to_create", .boolean),
+            col("required_to_create_for_contacts", .boolean), col("visible_on_create", .boolean),
+            col("visible_to_contacts", .boolean), col("default", .boolean), col("archived", .boolean),
+            col("created_at", .timestamp), col("updated_at", .timestamp), col("input_options", .json),
+        ]),
+        TableSpec("ticket_states", columns: [
+            col("id", .id), col("type", .text), col("category", .text), col("internal_label", .text),
+            col("external_label", .text), col("archived", .boolean),
+        ]),
+        TableSpec("tickets", children: [
+            ChildSpec("ticket_contacts", from: ["contacts", "contacts"], owner: "ticket_id"),
+            ChildSpec("ticket_tags", from: ["tags", "tags"], owner: "ticket_id"),
+            ChildSpec("ticket_links", from: ["linked_objects", "data"], owner: "ticket_id"),
+            ChildSpec("ticket_parts", from: ["ticket_parts", "ticket_parts"], owner: "ticket_id", replaces: false),
+        ], indexes: [["open", "ticket_state_id"], ["open", "team_assignee_id"], ["admin_assignee_id", "open"],
+                     ["team_assignee_id", "open"], ["updated_at"], ["id", "ticket_attributes"]], columns: [
+            col("id", .id), col("type", .text), col("ticket_id", .text), col("category", .text),
+            col("ticket_type_id", .id, "ticket_type", "id"), col("ticket_type_name", .text, "ticket_type", "name"),
+            col("ticket_state_id", .id, "ticket_state", "id"), col("state_category", .text, "ticket_state", "category"),
+            col("state_internal_label", .text, "ticket_state", "internal_label"),
+            col("state_external_label", .text, "ticket_state", "external_label"),
+            col("previous_ticket_state_id", .id),
+            col("title", .text, "ticket_attributes", "_default_title_"),
+            col("description", .text, "ticket_attributes", "_default_description_"),
+            col("admin_assignee_id", .assignee), col("team_assignee_id", .assignee),
+            col("created_at", .timestamp), col("updated_at", .timestamp), col("open", .boolean), col("snoozed_until", .timestamp),
+            col("is_shared", .boolean), col("parts_total_count", .integer, "ticket_parts", "total_count"),
+            ColumnSpec("parts_truncated", .boolean, .computed),
+            col("linked_objects_total_count", .integer, "linked_objects", "total_count"),
+            keyed("ticket_attributes"),
+        ]),
+        TableSpec("ticket_contacts", key: ["ticket_id", "contact_id"], raw: false, indexes: [["contact_id"]], columns: [
+            ColumnSpec("ticket_id", .id, .owner), col("contact_id", .id, "id"),
+        ]),
+        TableSpec("ticket_tags", key: ["ticket_id", "tag_id"], raw: false, indexes: [["tag_id"]], columns: [
+            ColumnSpec("ticket_id", .id, .owner), col("tag_id", .id, "id"),
+        ]),
+        // Linked conversations and tickets (Intercom lists a ticket link on both tickets).
+        TableSpec("ticket_links", key: ["ticket_id", "linked_type", "linked_id"], raw: false, indexes: [["linked_id", "linked_type"]], columns: [
+            ColumnSpec("ticket_id", .id, .owner), col("linked_type", .text, "type"), col("linked_id", .id, "id"),
+            col("category", .text),
+        ]),
+        TableSpec("ticket_parts", indexes: [["ticket_id", "created_at"]], columns: [
+            col("id", .id), ColumnSpec("ticket_id", .id, .owner), col("type", .text), col("part_type", .text),
+            col("body", .text), col("previous_ticket_state", .text), col("ticket_state", .text),
+            col("created_at", .timestamp), col("updated_at", .timestamp),
+            col("assigned_to_type", .text, "assigned_to", "type"), col("assigned_to_id", .id, "assigned_to", "id"),
+            col("author_type", .text, "author", "type"), col("author_id", .id, "author", "id"),
+            col("author_name", .text, "author", "name"), col("author_email", .text, "author", "email"),
+            col("external_id", .text), col("redacted", .boolean), col("app_package_code", .text),
+            col("updated_attribute_id", .id, "updated_attribute_data", "attribute", "id"),
+            col("updated_attribute_label", .text, "updated_attribute_data", "attribute", "label"),
+            col("updated_attribute_value", .json, "updated_attribute_data", "value", "label"),
+        ]),
+        // One row per ticket, rewritten with it and its parts (`TicketMetrics` defines each column).
+        TableSpec("ticket_metrics", key: ["ticket_id"], raw: false, columns: [
+            ColumnSpec("ticket_id", .id, .computed),
+            metric("first_admin_reply_at", .timestamp), metric("time_to_first_admin_reply", .integer),
+            metric("first_resolved_at", .timestamp), metric("last_resolved_at", .timestamp),
+            metric("time_to_first_resolved", .integer), metric("time_to_last_resolved", .integer),
+            metric("seconds_submitted", .integer), metric("seconds_in_progress", .integer),
+            metric("seconds_waiting_on_customer", .integer), metric("seconds_resolved", .integer),
+            metric("current_state_category", .text), metric("current_state_since", .timestamp),
+            metric("count_reopens", .integer), metric("count_state_changes", .integer), metric("count_assignments", .integer),
+            metric("count_parts", .integer), metric("count_admin_replies", .integer), metric("count_contact_replies", .integer),
+            metric("parts_truncated", .boolean),
+        ]),
         TableSpec("data_attributes", columns: [
             ColumnSpec("id", .id, .joined([["model"], ["full_name"]])), col("intercom_id", .id, "id"), col("type", .text),
             col("model", .text), col("name", .text), col("full_name", .text), col("label", .text), col("description", .text),
@@ -188,7 +266,7 @@ public enum Catalog {
     /// The resources a sync mirrors, by the names `--resources` and `/sync` use (the sync's `SyncResource` has one case
     /// each); `/sync` lists every one, `never` until it has run.
     public static let resources = ["admins", "teams", "tags", "segments", "data_attributes", "articles", "companies",
-                                   "contacts", "conversations", "event_summaries"]
+                                   "contacts", "conversations", "event_summaries", "ticket_types", "ticket_states", "tickets"]
 
     /// The table named `name`; the catalog is static, so a wrong name is a programming error.
     public static func table(_ name: String) -> TableSpec {
@@ -209,17 +287,23 @@ extension Catalog {
     /// Tables keyed by contact id that are not embedded children: removed with the contact.
     public static let dependents: [String: [(table: String, column: String)]] = [
         "contacts": [("notes", "contact_id"), ("event_summaries", "contact_id"), ("contact_segments", "contact_id"),
-                     ("conversation_contacts", "contact_id")],
+                     ("conversation_contacts", "contact_id"), ("ticket_contacts", "contact_id")],
         "companies": [("contact_companies", "company_id")],
-        "tags": [("contact_tags", "tag_id"), ("company_tags", "tag_id"), ("conversation_tags", "tag_id")],
+        "tags": [("contact_tags", "tag_id"), ("company_tags", "tag_id"), ("conversation_tags", "tag_id"), ("ticket_tags", "tag_id")],
         "segments": [("contact_segments", "segment_id"), ("company_segments", "segment_id")],
         "teams": [("team_admins", "team_id")],
         "conversations": [("conversation_metrics", "conversation_id")],
+        "tickets": [("ticket_metrics", "ticket_id")],
     ]
 
     /// Conversation parts, capped by Intercom at the 500 most recent.
     public static let partsTruncation = TruncationSpec(table: "conversations", flag: "parts_truncated", total: "parts_total_count",
                                                        parts: "conversation_parts", owner: "conversation_id")
+    /// Ticket parts, capped the same way.
+    public static let ticketPartsTruncation = TruncationSpec(table: "tickets", flag: "parts_truncated", total: "parts_total_count",
+                                                             parts: "ticket_parts", owner: "ticket_id")
+    /// Every capped part list, for `/sync`'s `truncated` of each resource.
+    public static let truncations = [partsTruncation, ticketPartsTruncation]
 
     /// Tables a resource's pass fills besides its own and its children: a contact pass fetches notes, a segment sweep
     /// rebuilds segment membership.
@@ -227,7 +311,8 @@ extension Catalog {
 
     /// Where other resources point at a contact: a merge moves these to the surviving contact. The survivor's own
     /// lists (tags, companies, notes) are not moved: Intercom's copy of the survivor says what it now holds.
-    public static let contactReferences: [(table: String, column: String)] = [("conversation_contacts", "contact_id")]
+    public static let contactReferences: [(table: String, column: String)] = [("conversation_contacts", "contact_id"),
+                                                                               ("ticket_contacts", "contact_id")]
 }
 
 /// The catalog's tables by name, for code that works on one of them (the sync's passes, the merge of contacts).
@@ -250,4 +335,9 @@ extension TableSpec {
     public static let dataAttributes = Catalog.table("data_attributes")
     public static let eventSummaries = Catalog.table("event_summaries")
     public static let articles = Catalog.table("articles")
+    public static let ticketTypes = Catalog.table("ticket_types")
+    public static let ticketStates = Catalog.table("ticket_states")
+    public static let tickets = Catalog.table("tickets")
+    public static let ticketParts = Catalog.table("ticket_parts")
+    public static let ticketMetrics = Catalog.table("ticket_metrics")
 }

@@ -24,10 +24,28 @@ extension ReadResource {
     public static let events = ReadResource("event_summaries", "event summary", table: "event_summaries")
     public static let dataAttributes = ReadResource("data_attributes", "data attribute", table: "data_attributes")
     public static let articles = ReadResource("articles", "article", table: "articles")
+    public static let tickets = ReadResource("tickets", "ticket", table: "tickets", embeds: [
+        .ids(key: "contact_ids", table: "ticket_contacts", owner: "ticket_id", column: "contact_id"),
+        .ids(key: "tag_ids", table: "ticket_tags", owner: "ticket_id", column: "tag_id"),
+        .rows(key: "linked_objects", resource: "ticket_links", owner: "ticket_id", order: "linked_type"),
+        .rows(key: "ticket_parts", resource: "ticket_parts", owner: "ticket_id", order: "created_at"),
+    ], joined: [JoinedColumns(prefix: "metrics", table: "ticket_metrics", key: "ticket_id")])
+    /// A ticket's metrics, one row keyed by the ticket's id (`/tickets/{id}/metrics`).
+    public static let ticketMetrics = ReadResource("ticket_metrics", "ticket", table: "ticket_metrics", key: "ticket_id")
+    public static let ticketParts = ReadResource("ticket_parts", "ticket part", table: "ticket_parts",
+                                                 defaultSort: SortKey(column: "created_at", descending: false))
+    public static let ticketLinks = ReadResource("ticket_links", "ticket link", table: "ticket_links", key: "ticket_id")
+    public static let ticketTypes = ReadResource("ticket_types", "ticket type", table: "ticket_types", embeds: [
+        .rows(key: "ticket_type_attributes", resource: "ticket_type_attributes", owner: "ticket_type_id", order: "order"),
+    ])
+    public static let ticketTypeAttributes = ReadResource("ticket_type_attributes", "ticket type attribute", table: "ticket_type_attributes",
+                                                          defaultSort: SortKey(column: "order", descending: false))
+    public static let ticketStates = ReadResource("ticket_states", "ticket state", table: "ticket_states")
 
     /// Every resource, for the OpenAPI document's schemas.
     public static let all: [ReadResource] = [contacts, users, leads, companies, conversations, parts, admins, teams, tags,
-                                             segments, notes, events, dataAttributes, articles]
+                                             segments, notes, events, dataAttributes, articles, tickets, ticketParts, ticketLinks,
+                                             ticketTypes, ticketTypeAttributes, ticketStates]
 
     /// The resource named `name`; the lists are static, so a wrong name is a programming error.
     public static func named(_ name: String) -> ReadResource {
@@ -39,15 +57,17 @@ extension ReadResource {
 extension Catalog {
     /// Resources listed at the top level (`/contacts`); the others are lists of a parent only.
     public static let listed: [ReadResource] = [.contacts, .users, .leads, .companies, .conversations, .admins, .teams,
-                                                .tags, .segments, .dataAttributes, .articles]
+                                                .tags, .segments, .dataAttributes, .articles, .tickets, .ticketTypes, .ticketStates]
 
     /// Resources with a `GET /NAME/{id}` route.
-    public static let items: [ReadResource] = [.contacts, .users, .leads, .companies, .conversations, .admins, .teams]
+    public static let items: [ReadResource] = [.contacts, .users, .leads, .companies, .conversations, .admins, .teams, .tickets,
+                                               .ticketTypes, .ticketStates]
 
     /// One-row views of an item (`/conversations/{id}/metrics`): the parent resource, the route's segment, and the
     /// resource keyed by the parent's id that answers it.
     public static let itemViews: [(parent: ReadResource, segment: String, view: ReadResource)] = [
         (.conversations, "metrics", .conversationMetrics),
+        (.tickets, "metrics", .ticketMetrics),
     ]
 
     /// Every parent → child list (`/contacts/{id}/conversations`).
@@ -69,6 +89,22 @@ extension Catalog {
         RelationSpec(["admins"], "conversations", .column("admin_assignee_id")),
         RelationSpec(["tags"], "contacts", .links([LinkHop("contact_tags", "contact_id", "tag_id")])),
         RelationSpec(["segments"], "contacts", .links([LinkHop("contact_segments", "contact_id", "segment_id")])),
+        RelationSpec(["tickets"], "ticket_parts", segment: "parts", .column("ticket_id")),
+        RelationSpec(["contacts", "users", "leads"], "tickets", .links([LinkHop("ticket_contacts", "ticket_id", "contact_id")])),
+        // A company's tickets: those of its contacts, as for conversations.
+        RelationSpec(["companies"], "tickets", .links([
+            LinkHop("ticket_contacts", "ticket_id", "contact_id"), LinkHop("contact_companies", "contact_id", "company_id"),
+        ])),
+        RelationSpec(["admins"], "tickets", .column("admin_assignee_id")),
+        RelationSpec(["teams"], "tickets", .column("team_assignee_id")),
+        // Tickets linked to a conversation; ticket and conversation ids are of one space, so the link's type is checked.
+        RelationSpec(["conversations"], "tickets", .links([LinkHop("ticket_links", "ticket_id", "linked_id",
+                                                                   only: ("linked_type", "conversation"))])),
+        RelationSpec(["tickets"], "tickets", segment: "linked_tickets", .links([LinkHop("ticket_links", "linked_id", "ticket_id",
+                                                                                        only: ("linked_type", "ticket"))])),
+        RelationSpec(["tags"], "tickets", .links([LinkHop("ticket_tags", "ticket_id", "tag_id")])),
+        RelationSpec(["ticket_types"], "tickets", .column("ticket_type_id")),
+        RelationSpec(["ticket_states"], "tickets", .column("ticket_state_id")),
     ]
 
     /// The dashboard summary of `/counts`, in the order of its answer.
@@ -84,6 +120,12 @@ extension Catalog {
         DashboardCount(["contacts_per_segment"], "contact_segments", groupBy: "segment_id"),
         DashboardCount(["companies_per_tag"], "company_tags", groupBy: "tag_id"),
         DashboardCount(["companies_per_segment"], "company_segments", groupBy: "segment_id"),
+        DashboardCount(["tickets", "total"], "tickets"),
+        DashboardCount(["tickets", "by_category"], "tickets", groupBy: "category"),
+        DashboardCount(["tickets", "by_state_category"], "tickets", groupBy: "state_category"),
+        DashboardCount(["open_tickets_per_state"], "tickets", groupBy: "ticket_state_id", filter: ("open", "1")),
+        DashboardCount(["open_tickets_per_admin"], "tickets", groupBy: "admin_assignee_id", filter: ("open", "1")),
+        DashboardCount(["open_tickets_per_team"], "tickets", groupBy: "team_assignee_id", filter: ("open", "1")),
     ]
 
     /// Conversation and part bodies, notes, and contact names and emails, as the read API issue names them.
@@ -92,6 +134,8 @@ extension Catalog {
         SearchSourceSpec("conversation_part", "conversation_parts", text: ["body"], html: ["body"], conversation: "conversation_id"),
         SearchSourceSpec("note", "notes", text: ["body"], html: ["body"], contact: "contact_id"),
         SearchSourceSpec("contact", "contacts", text: ["name", "email"], contact: "id"),
+        SearchSourceSpec("ticket", "tickets", text: ["title", "description"], html: ["description"], ticket: "id"),
+        SearchSourceSpec("ticket_part", "ticket_parts", text: ["body"], html: ["body"], ticket: "ticket_id"),
     ]
 
     /// The Keboola and Segment views over contacts: `users`, `users_tags`, `leads_companies`…

@@ -65,6 +65,8 @@ public struct ChildSpec: Sendable {
     public let table: String
     /// Path to the array in the owning item.
     public let arrayPath: [String]
+    /// Where the array may sit instead, when Intercom's schema and examples disagree (read when `arrayPath` is absent).
+    public let alternatePath: [String]?
     /// The child column that holds the owner's id.
     public let ownerColumn: String
     /// Path to the list's `has_more` flag: when true, the embedded array is only the first 10.
@@ -75,10 +77,11 @@ public struct ChildSpec: Sendable {
     /// the 500 most recent, so older parts already mirrored are kept.
     public let replaces: Bool
 
-    public init(_ table: String, from arrayPath: [String], owner: String, hasMore: [String]? = nil,
+    public init(_ table: String, from arrayPath: [String], or alternatePath: [String]? = nil, owner: String, hasMore: [String]? = nil,
                 fullList: (path: String, itemsKey: String)? = nil, replaces: Bool = true) {
         self.table = table
         self.arrayPath = arrayPath
+        self.alternatePath = alternatePath
         self.ownerColumn = owner
         self.hasMorePath = hasMore
         self.fullList = fullList
@@ -146,11 +149,14 @@ public struct LinkHop: Sendable {
     public let table: String
     public let from: String
     public let to: String
+    /// A constant the hop's rows must hold (`linked_type = conversation`): a catalog column and value, bound.
+    public let only: (column: String, value: String)?
 
-    public init(_ table: String, _ from: String, _ to: String) {
+    public init(_ table: String, _ from: String, _ to: String, only: (column: String, value: String)? = nil) {
         self.table = table
         self.from = from
         self.to = to
+        self.only = only
     }
 }
 
@@ -190,15 +196,19 @@ public struct SearchSourceSpec: Sendable {
     public let html: Set<String>
     public let conversationID: String?
     public let contactID: String?
+    /// The source's column holding its ticket's id: not kept in the index (whose columns predate tickets), but looked
+    /// up from the row when a hit is read.
+    public let ticketID: String?
 
     public init(_ kind: String, _ table: String, text: [String], html: Set<String> = [], conversation: String? = nil,
-                contact: String? = nil) {
+                contact: String? = nil, ticket: String? = nil) {
         self.kind = kind
         self.table = table
         self.text = text
         self.html = html
         conversationID = conversation
         contactID = contact
+        ticketID = ticket
     }
 }
 

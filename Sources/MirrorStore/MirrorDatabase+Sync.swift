@@ -48,6 +48,11 @@ extension MirrorDatabase {
         try await pool.read { db in try MirrorTransaction(db: db).truncatedConversations() }
     }
 
+    /// Items of `spec`'s table whose parts Intercom capped.
+    public func truncated(_ spec: TruncationSpec) async throws -> Int {
+        try await pool.read { db in try MirrorTransaction(db: db).truncated(spec) }
+    }
+
     /// Up to `limit` ids of users (contacts whose role is not `lead`) after `after`, in id order.
     public func userIDs(after: String, limit: Int) async throws -> [String] {
         let contacts = TableSpec.contacts

@@ -37,6 +37,34 @@ extension MirrorTransaction {
                      values).execute()
     }
 
+    /// Rewrites the `ticket_metrics` row of ticket `id` from its mirrored row and parts; removes it when the ticket is gone.
+    func refreshMetrics(ticket id: String) throws {
+        let table = TableSpec.ticketMetrics
+        guard let row = try db.bound("SELECT created_at, state_category, parts_truncated FROM tickets WHERE id = ?",
+                                     [id.databaseValue]).storeRows(limit: 1).first else {
+            try db.execute(sql: "DELETE FROM \(Schema.quoted(table.name)) WHERE ticket_id = ?", arguments: [id])
+            return
+        }
+        let parts = try db.bound("""
+            SELECT id, part_type, author_type, body, created_at, previous_ticket_state, ticket_state FROM ticket_parts WHERE ticket_id = ?
+            """, [id.databaseValue]).storeRows().map { part in
+            TicketMetrics.Part(id: part[0].string ?? "", partType: part[1].string, authorType: part[2].string, body: part[3].string,
+                               createdAt: part[4].integer, previousState: part[5].string, state: part[6].string)
+        }
+        let metrics = TicketMetrics(createdAt: row[0].integer, stateCategory: row[1].string, partsTruncated: row[2].integer == 1,
+                                    parts: parts)
+        let values: [DatabaseValue] = table.columns.map { column in
+            switch column.name {
+            case "ticket_id": id.databaseValue
+            case "parts_truncated": (metrics.partsTruncated ? 1 : 0).databaseValue
+            case "current_state_category": metrics.currentStateCategory.databaseValue
+            default: metrics.values[column.name]?.databaseValue ?? .null
+            }
+        }
+        try db.bound("INSERT OR REPLACE INTO \(Schema.quoted(table.name)) VALUES (\(table.columns.map { _ in "?" }.joined(separator: ", ")))",
+                     values).execute()
+    }
+
     /// Every conversation's metrics, for a mirror that had none (the migration that adds the table).
     static func backfillMetrics(_ db: Database) throws {
         let ids = try String.fetchAll(db, sql: "SELECT id FROM conversations")

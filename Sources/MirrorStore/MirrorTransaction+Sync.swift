@@ -11,13 +11,18 @@ extension MirrorTransaction {
     /// After a conversation or its parts were written: records whether Intercom cut its parts, and rewrites its
     /// metrics, in the same transaction.
     public func conversationWritten(_ id: String) throws {
-        try markPartsTruncation(conversation: id)
+        try markPartsTruncation(Catalog.partsTruncation, id: id)
         try refreshMetrics(conversation: id)
     }
 
-    /// Records whether Intercom cut a conversation's parts: its total is more than the parts we hold.
-    func markPartsTruncation(conversation id: String) throws {
-        let spec = Catalog.partsTruncation
+    /// After a ticket or its parts were written: its truncation flag and its metrics, in the same transaction.
+    public func ticketWritten(_ id: String) throws {
+        try markPartsTruncation(Catalog.ticketPartsTruncation, id: id)
+        try refreshMetrics(ticket: id)
+    }
+
+    /// Records whether Intercom cut an item's parts: its total is more than the parts we hold.
+    func markPartsTruncation(_ spec: TruncationSpec, id: String) throws {
         let (table, flag, total) = (Schema.quoted(spec.table), Schema.quoted(spec.flag), Schema.quoted(spec.total))
         try db.cachedStatement(sql: """
             UPDATE \(table) SET \(flag) =
@@ -28,8 +33,10 @@ extension MirrorTransaction {
 
     /// Conversations whose parts Intercom capped: the one count of `parts_truncated`, for the sync's report and the
     /// dashboard.
-    public func truncatedConversations() throws -> Int {
-        let spec = Catalog.partsTruncation
+    public func truncatedConversations() throws -> Int { try truncated(Catalog.partsTruncation) }
+
+    /// Items of `spec`'s table whose parts Intercom capped.
+    public func truncated(_ spec: TruncationSpec) throws -> Int {
         return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quoted(spec.table)) WHERE \(Schema.quoted(spec.flag)) = 1") ?? 0
     }
 

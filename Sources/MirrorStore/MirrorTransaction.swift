@@ -41,7 +41,8 @@ public struct MirrorTransaction {
                 try db.cachedStatement(sql: "DELETE FROM \(Schema.quoted(spec.name)) WHERE \(Schema.quoted(child.ownerColumn)) = ?")
                     .execute(arguments: [ownerID])
             }
-            let elements = fullLists[child.table] ?? Normalizer.lookup(item, child.arrayPath)?.arrayValue ?? []
+            let elements = fullLists[child.table] ?? Normalizer.lookup(item, child.arrayPath)?.arrayValue
+                ?? child.alternatePath.flatMap { Normalizer.lookup(item, $0)?.arrayValue } ?? []
             for element in elements {
                 try upsert(spec, item: element, owner: ownerID, sweep: sweep)
             }

@@ -64,6 +64,7 @@ public enum Schema {
         registerAccessMigration(&migrator)
         registerMetricsMigration(&migrator)
         registerSearchTextMigration(&migrator)
+        registerTicketsMigration(&migrator)
         registerColumnMigration(&migrator, tables: tables)
         return migrator
     }
@@ -120,6 +121,17 @@ public enum Schema {
             guard try !db.tableExists(table.name) else { return }
             try db.execute(sql: createTable(table))
             try MirrorTransaction.backfillMetrics(db)
+        }
+    }
+
+    /// Mirrors made before tickets get the ticket tables and the search queue triggers of ticket titles and parts. A
+    /// mirror made since has both from its first migrations, and this changes nothing.
+    static func registerTicketsMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v9-tickets") { db in
+            for table in Catalog.tables where try !db.tableExists(table.name) { try db.execute(sql: createTable(table)) }
+            for source in searchSources where try !db.triggerExists("search_\(source.kind)_insert") {
+                try db.execute(sql: queueTriggers(source))
+            }
         }
     }
 

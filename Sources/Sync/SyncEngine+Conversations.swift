@@ -1,18 +1,17 @@
 import IntercomAPI
 import MirrorStore
 
-/// A conversation page ready to commit: each new or changed conversation fetched whole (nil: deleted since listed),
-/// and the ids listed unchanged.
-struct ConversationPage: PreparedPage {
+/// A page of conversations or tickets ready to commit: each new or changed item fetched whole (nil: deleted since
+/// listed), and the ids listed unchanged.
+struct DetailPage: PreparedPage {
     var details: [(String, JSON?)]
     var unchanged: Set<String>
+    /// Where an item keeps its parts, as the catalog says.
+    let partsPath: [String]
 
     var rowCount: Int {
-        details.reduce(0) { $0 + 1 + ($1.1.flatMap { Normalizer.lookup($0, Self.partsPath) }?.arrayValue?.count ?? 0) }
+        details.reduce(0) { $0 + 1 + ($1.1.flatMap { Normalizer.lookup($0, partsPath) }?.arrayValue?.count ?? 0) }
     }
-
-    /// Where a conversation keeps its parts, as the catalog says.
-    static let partsPath = TableSpec.conversations.children.first { $0.table == TableSpec.conversationParts.name }!.arrayPath
 }
 
 extension SyncEngine {
@@ -30,22 +29,37 @@ extension SyncEngine {
                             query: .object([("field", .string("updated_at")), ("operator", .string(">")), ("value", .int(state.watermark ?? 0))]),
                             sort: .object([("field", .string("updated_at")), ("order", .string("ascending"))]),
                             perPage: options.perPage)
-        let table = TableSpec.conversations
+        try await syncDetailed(style, table: TableSpec.conversations, parts: TableSpec.conversationParts, sweeping: sweeping,
+                               state: &state, context: context, report: &report) { tx, id in try tx.conversationWritten(id) }
+        report.deleted += try await syncDeletedConversations(access: context.access)
+        report.mirrored = try await finishPass(state, table: TableSpec.conversations, indexLagSeconds: options.indexLagSeconds)
+        // Truncation is a property of the mirror, not of one pass: report every conversation Intercom cut at 500.
+        report.truncated = try await store.truncatedConversations()
+    }
+
+    /// Walks the pages of a listing of `table` (conversations, tickets), fetches each new or changed item whole from
+    /// `/<table>/{id}` (its 500 most recent parts), and commits the items, their sweep stamps and the checkpoint together;
+    /// `written` runs for each item in that transaction (truncation flags, metrics). A completed sweep then removes what
+    /// it did not see.
+    func syncDetailed(_ style: PageStyle, table: TableSpec, parts: TableSpec, sweeping: Bool, state: inout Checkpoint,
+                      context: PassContext, report: inout ResourceReport,
+                      written: @escaping @Sendable (MirrorTransaction, String) throws -> Void) async throws {
+        let options = context.options
         let generation = state.sweepGeneration
         let store = self.store
+        let partsPath = table.children.first { $0.table == parts.name }!.arrayPath
         try await walkPages(style, batchRows: options.batchRows, state: &state, report: &report) { page in
             let listed = page.items.compactMap { item in item["id"]?.idValue.map { ($0, item["updated_at"]?.intValue) } }
             let stored = try await store.storedUpdatedAt(table, ids: listed.map(\.0))
             let changed = listed.filter { stored[$0.0] == nil || stored[$0.0] != $0.1 }.map(\.0)
-            let unchanged = Set(listed.map(\.0)).subtracting(changed)
             let details = try await concurrentMap(changed, limit: options.concurrency) { id -> (String, JSON?) in
                 do {
-                    return (id, try await self.client.send(IntercomRequest(.get, "/conversations/\(id)")))
+                    return (id, try await self.client.send(IntercomRequest(.get, "/\(table.name)/\(id)")))
                 } catch IntercomError.notFound {
                     return (id, nil)  // deleted since it was listed
                 }
             }
-            return ConversationPage(details: details, unchanged: unchanged)
+            return DetailPage(details: details, unchanged: Set(listed.map(\.0)).subtracting(changed), partsPath: partsPath)
         } commit: { pages, saved in
             try await store.write { tx in
                 for page in pages {
@@ -55,7 +69,7 @@ extension SyncEngine {
                             continue
                         }
                         try tx.upsert(table, item: detail, sweep: generation)
-                        try tx.conversationWritten(id)
+                        try written(tx, id)
                     }
                     if sweeping { try tx.stamp(table, ids: Array(page.unchanged), sweep: generation) }
                 }
@@ -68,10 +82,6 @@ extension SyncEngine {
                 try tx.deleteUnswept(table, generation: generation, reason: "absent_from_full_sweep", at: Self.now())
             }
         }
-        report.deleted += try await syncDeletedConversations(access: context.access)
-        report.mirrored = try await finishPass(state, table: table, indexLagSeconds: options.indexLagSeconds)
-        // Truncation is a property of the mirror, not of one pass: report every conversation Intercom cut at 500.
-        report.truncated = try await store.truncatedConversations()
     }
 
     /// `GET /conversations/deleted` lists deletions newest first: read until the ones already applied. Some workspaces

@@ -15,6 +15,8 @@ struct ListSource: Sendable {
     static let dataAttributes = ListSource(table: TableSpec.dataAttributes.name, requests: [
         ("/data_attributes", [("model", "contact")], "data"), ("/data_attributes", [("model", "company")], "data"),
     ], paged: nil)
+    static let ticketTypes = ListSource(table: TableSpec.ticketTypes.name, requests: [("/ticket_types", [], "data")], paged: nil)
+    static let ticketStates = ListSource(table: TableSpec.ticketStates.name, requests: [("/ticket_states", [], "data")], paged: nil)
     /// 50 is well inside the articles endpoint's page-size limit.
     static let articles = ListSource(table: TableSpec.articles.name, requests: [], paged: .pageNumber(path: "/articles", itemsKey: "data", perPage: 50))
 }

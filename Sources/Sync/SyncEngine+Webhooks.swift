@@ -58,6 +58,9 @@ extension SyncEngine {
                 case .conversation:
                     try tx.upsert(table, item: item, sweep: generation)
                     try tx.conversationWritten(hint.id)
+                case .ticket:
+                    try tx.upsert(table, item: item, sweep: generation)
+                    try tx.ticketWritten(hint.id)
                 }
                 try tx.recordDeliveries(record("upserted"), at: Self.now())
                 return "upserted"

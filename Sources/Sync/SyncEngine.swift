@@ -178,6 +178,9 @@ public final class SyncEngine: Sendable {
         case .contacts: try await syncContacts(full: full, checkpoint: checkpoint, context: context, report: &report)
         case .conversations: try await syncConversations(full: full, checkpoint: checkpoint, context: context, report: &report)
         case .eventSummaries: try await syncEventSummaries(full: full, checkpoint: checkpoint, context: context, report: &report)
+        case .ticketTypes: try await syncList(.ticketTypes, full: full, report: &report)
+        case .ticketStates: try await syncList(.ticketStates, full: full, report: &report)
+        case .tickets: try await syncTickets(full: full, checkpoint: checkpoint, context: context, report: &report)
         }
     }
 }

@@ -7,6 +7,9 @@ public enum SyncResource: String, CaseIterable, Sendable, Comparable {
     case dataAttributes = "data_attributes"
     case articles, companies, contacts, conversations
     case eventSummaries = "event_summaries"
+    case ticketTypes = "ticket_types"
+    case ticketStates = "ticket_states"
+    case tickets
 
     /// Parses a comma list such as `contacts,conversations`; `all` or an empty list means every resource.
     public static func parseList(_ text: String) throws -> [SyncResource] {

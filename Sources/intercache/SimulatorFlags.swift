@@ -13,6 +13,9 @@ struct SimulatorFlags: ParsableArguments {
     var companies = 500
     @Option(help: "Number of conversations.")
     var conversations = 2_000
+
+    @Option(help: "Number of tickets (customer, back-office and tracker; no list endpoint: clients page POST /tickets/search).")
+    var tickets = 400
     @Option(help: "Mean number of parts per conversation.")
     var partsPerConversation = 6.0
     @Option(help: "Calls per minute allowed per token, enforced in 10-second windows (0 = off).")
@@ -50,7 +53,7 @@ struct SimulatorFlags: ParsableArguments {
 
     func validate() throws {
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1") }
-        guard contacts >= 0, companies >= 0, conversations >= 0 else { throw ValidationError("counts must not be negative") }
+        guard contacts >= 0, companies >= 0, conversations >= 0, tickets >= 0 else { throw ValidationError("counts must not be negative") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative") }
         guard partsPerConversation >= 1 else { throw ValidationError("--parts-per-conversation must be at least 1") }
         guard !token.isEmpty else { throw ValidationError("--token must not be empty") }
@@ -74,6 +77,7 @@ struct SimulatorFlags: ParsableArguments {
         o.contacts = contacts
         o.companies = companies
         o.conversations = conversations
+        o.tickets = tickets
         o.partsPerConversation = partsPerConversation
         o.rateLimit = rateLimit
         o.faultRate = faultRate

@@ -50,9 +50,19 @@ import Testing
         #expect(NotificationHint.deletionReason(topic: "conversation.admin.closed") == "not_found")
     }
 
+    @Test func ticketTopicsAreHintsAndTicketDeletedIsADeletion() throws {
+        for topic in ["ticket.created", "ticket.state.updated", "ticket.admin.assigned", "ticket.note.created", "ticket.deleted"] {
+            let hint = try IntercomNotification(body: Self.body(topic: topic, item: .object([("type", .string("ticket")), ("id", .string("22000007"))]))).hint
+            #expect(hint == NotificationHint(kind: .ticket, id: "22000007"), "\(topic)")
+            #expect(hint?.path == "/tickets/22000007")
+        }
+        #expect(NotificationHint.deletionReason(topic: "ticket.deleted") == "deleted")
+    }
+
     @Test func unknownTopicsAndOddIdsAreNotHints() throws {
         #expect(try IntercomNotification(body: Self.body(topic: "ping", item: .object([]))).hint == nil)
-        #expect(try IntercomNotification(body: Self.body(topic: "ticket.created", item: .object([("id", .string("1"))]))).hint == nil)
+        #expect(try IntercomNotification(body: Self.body(topic: "visitor.signed_up", item: .object([("id", .string("1"))]))).hint == nil)
+        #expect(try IntercomNotification(body: Self.body(topic: "ticket.created", item: .object([("id", .string("../x"))]))).hint == nil)
         #expect(try IntercomNotification(body: Self.body(topic: "contact.user.updated",
                                                          item: .object([("id", .string("../admins?x=1"))]))).hint == nil)
         #expect(throws: IntercomNotification.ParseError.notJSON) { try IntercomNotification(body: Array("nope".utf8)) }

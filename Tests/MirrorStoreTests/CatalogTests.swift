@@ -25,7 +25,8 @@ import Testing
 
     @Test func onlyObjectColumnsAreKeyed() {
         let keyed = Catalog.tables.flatMap { table in table.columns.filter(\.keyed).map { "\(table.name).\($0.name)" } }
-        #expect(keyed.sorted() == ["companies.custom_attributes", "contacts.custom_attributes", "conversations.custom_attributes"])
+        #expect(keyed.sorted() == ["companies.custom_attributes", "contacts.custom_attributes", "conversations.custom_attributes",
+                                 "tickets.ticket_attributes"])
     }
 
     @Test func relationsNameCatalogResourcesAndColumns() {

@@ -61,7 +61,9 @@ import Testing
                         "company_tags", "company_segments", "conversation_tags", "conversation_contacts", "conversation_attachments",
                         "conversation_part_attachments", "data_attributes", "event_summaries", "articles", "sync_state",
                         "sync_runs", "deletions", "users", "leads", "users_tags", "users_companies", "users_segments",
-                        "users_social_profiles", "leads_tags", "leads_companies", "leads_segments", "leads_social_profiles"]
+                        "users_social_profiles", "leads_tags", "leads_companies", "leads_segments", "leads_social_profiles",
+                        "tickets", "ticket_parts", "ticket_types", "ticket_type_attributes", "ticket_states", "ticket_contacts",
+                        "ticket_tags", "ticket_links", "ticket_metrics"]
         #expect(Set(contract).subtracting(names).isEmpty)
         let journal = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")

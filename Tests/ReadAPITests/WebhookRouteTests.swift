@@ -85,7 +85,7 @@ import Testing
             let (status, error, _) = try await Self.post(client, junk, signature: WebhookSignature.sign(junk, secret: Self.secret))
             #expect(status == .badRequest)
             #expect(errorCode(error) == "bad_payload")
-            let ping = Self.notification(id: "notif_p", topic: "ticket.created")
+            let ping = Self.notification(id: "notif_p", topic: "visitor.signed_up")
             let (ok, receipt, _) = try await Self.post(client, ping, signature: WebhookSignature.sign(ping, secret: Self.secret))
             #expect(ok == .ok)
             #expect(receipt["status"] == .string("ignored"))

@@ -103,6 +103,14 @@ func mirrorSummary(_ store: MirrorDatabase) async throws -> [String: Int] {
     for (team, count) in members(dashboard["open_conversations_per_team"]) {
         counted["open_conversations_per_team." + team] = count.intValue
     }
+    counted["tickets.total"] = dashboard["tickets"]?["total"]?.intValue
+    for (key, prefix) in [("by_category", "tickets.by_category."), ("by_state_category", "tickets.by_state_category.")] {
+        for (value, count) in members(dashboard["tickets"]?[key]) { counted[prefix + value] = count.intValue }
+    }
+    for (key, prefix) in [("open_tickets_per_state", "tickets.open_per_state."), ("open_tickets_per_team", "tickets.open_per_team."),
+                          ("open_tickets_per_admin", "tickets.open_per_admin.")] {
+        for (value, count) in members(dashboard[key]) { counted[prefix + value] = count.intValue }
+    }
     let fromDashboard = counted
     return try await store.read { db in
         var summary = fromDashboard
@@ -114,14 +122,24 @@ func mirrorSummary(_ store: MirrorDatabase) async throws -> [String: Int] {
         }
         func one(_ key: String, _ sql: String) throws { summary[key] = try Int.fetchOne(db, sql: sql) ?? 0 }
         try one("conversation_parts.total_count", "SELECT SUM(parts_total_count) FROM conversations")
-        // Per conversation: at least the 500 most recent parts Intercom returns, never more than its total (a mirror
-        // may hold more than 500 when it saw older parts before new ones pushed them past the cap), and
+        // Per conversation and per ticket: at least the 500 most recent parts Intercom returns, never more than its total
+        // (a mirror may hold more than 500 when it saw older parts before new ones pushed them past the cap), and
         // parts_truncated exactly when it holds fewer than the total.
-        let held = "(SELECT COUNT(*) FROM conversation_parts p WHERE p.conversation_id = c.id)"
-        try one("parts.below_the_500_most_recent", "SELECT COUNT(*) FROM conversations c WHERE \(held) < MIN(parts_total_count, 500)")
-        try one("parts.above_the_total", "SELECT COUNT(*) FROM conversations c WHERE \(held) > parts_total_count")
-        try one("parts.truncation_flag_wrong", "SELECT COUNT(*) FROM conversations c WHERE parts_truncated IS NOT (\(held) < parts_total_count)")
+        for (spec, prefix) in [(Catalog.partsTruncation, "parts."), (Catalog.ticketPartsTruncation, "ticket_parts.")] {
+            let held = "(SELECT COUNT(*) FROM \(spec.parts) p WHERE p.\(spec.owner) = c.id)"
+            let from = "SELECT COUNT(*) FROM \(spec.table) c WHERE"
+            try one(prefix + "below_the_500_most_recent", "\(from) \(held) < MIN(\(spec.total), 500)")
+            try one(prefix + "above_the_total", "\(from) \(held) > \(spec.total)")
+            try one(prefix + "truncation_flag_wrong", "\(from) \(spec.flag) IS NOT (\(held) < \(spec.total))")
+        }
         try one("truncated_conversations", "SELECT COUNT(*) FROM conversations WHERE parts_truncated = 1")
+        // Tickets: their parts, links, types, attributes and states.
+        try one("tickets.parts", "SELECT COALESCE(SUM(parts_total_count), 0) FROM tickets")
+        try one("tickets.truncated", "SELECT COUNT(*) FROM tickets WHERE parts_truncated = 1")
+        try one("tickets.links", "SELECT COUNT(*) FROM ticket_links")
+        try one("tickets.types", "SELECT COUNT(*) FROM ticket_types")
+        try one("tickets.type_attributes", "SELECT COUNT(*) FROM ticket_type_attributes")
+        try one("tickets.states", "SELECT COUNT(*) FROM ticket_states")
         for table in ["admins", "teams", "tags", "segments", "notes", "articles"] {
             try one(table, "SELECT COUNT(*) FROM \(table)")
         }
@@ -149,6 +167,8 @@ func truthSummary(_ workspace: Workspace) -> [String: Int] {
     flatten("", workspace.groundTruth())
     summary["conversation_parts.total_count"] = summary.removeValue(forKey: "conversation_parts")
     summary["deleted_conversations"] = nil
+    summary["tickets.deleted"] = nil
+    summary["tickets.fetchable_parts"] = nil  // the parts.* invariants check what the cap lets a mirror hold
     summary["version"] = nil
     summary["event_summaries"] = nil  // fetched on full sweeps only: FullSyncTests checks them on their own
     summary["companies.with_users"] = nil

@@ -49,11 +49,16 @@ public struct ListPlan: Sendable {
         case let .links(hops):
             // Innermost first: the last hop matches the parent id, each earlier one the ids the next gave.
             var inner = "?"
+            var arguments = [id]
             for hop in hops.reversed() {
                 inner = "SELECT \(Schema.quotedName(hop.from)) FROM \(Schema.quotedName(hop.table)) WHERE \(Schema.quotedName(hop.to)) "
                     + (inner == "?" ? "= ?" : "IN (\(inner))")
+                if let only = hop.only {
+                    inner += " AND \(Schema.quotedName(only.column)) = ?"
+                    arguments.append(.text(only.value))
+                }
             }
-            return SQLFragment("t.id IN (\(inner))", [id])
+            return SQLFragment("t.id IN (\(inner))", arguments)
         }
     }
 

@@ -46,6 +46,17 @@ extension MirrorReader {
         })
     }
 
+    /// A hit's ticket id, read from its row by the kind's catalog column (the index keeps no ticket id of its own).
+    static let ticketOfHit: String = {
+        let cases = Catalog.searchSources.compactMap { source -> String? in
+            guard let column = source.ticketID else { return nil }
+            let value = column == "id" ? "ref"
+                : "(SELECT s.\(Schema.quotedName(column)) FROM \(Schema.quotedName(source.table)) s WHERE s.id = ref)"
+            return "WHEN '\(source.kind)' THEN \(value)"
+        }
+        return cases.isEmpty ? "NULL" : "CASE kind \(cases.joined(separator: " ")) END"
+    }()
+
     /// The kinds of `/search` results.
     public static var searchKinds: [String] { Catalog.searchSources.map(\.kind) }
 
@@ -56,7 +67,7 @@ extension MirrorReader {
         let match = words.joined(separator: " ")
         var sql = """
             SELECT kind, ref, conversation_id, contact_id, snippet(search_index, 0, ?, ?, '…', 16) AS snippet,
-              bm25(search_index) AS rank FROM search_index WHERE search_index MATCH ?
+              bm25(search_index) AS rank, \(Self.ticketOfHit) AS ticket_id FROM search_index WHERE search_index MATCH ?
             """
         var arguments: [StoreValue] = [.text(String(HTMLText.matchStart)), .text(String(HTMLText.matchEnd)), .text(match)]
         if !kinds.isEmpty {
@@ -70,7 +81,7 @@ extension MirrorReader {
             try db.statement(query).storeRows().map { row in
                 let rank: Double = if case let .double(x) = row[5] { x } else { Double(row[5].integer ?? 0) }
                 return SearchHit(kind: row[0].string ?? "", id: row[1].string ?? "", conversationID: row[2].string,
-                                 contactID: row[3].string, markedSnippet: row[4].string ?? "", rank: rank)
+                                 contactID: row[3].string, ticketID: row[6].string, markedSnippet: row[4].string ?? "", rank: rank)
             }
         }
     }
@@ -101,8 +112,7 @@ extension MirrorReader {
                     WHERE resource = ? AND intercom_total IS NOT NULL ORDER BY id DESC LIMIT 1
                     """, arguments: [resource])
                 let rows = tables.contains(resource) ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quotedName(resource))") : nil
-                let truncated = resource == TableSpec.conversations.name
-                    ? try MirrorTransaction(db: db).truncatedConversations() : nil
+                let truncated = try Catalog.truncations.first { $0.table == resource }.map { try MirrorTransaction(db: db).truncated($0) }
                 let newestChange = tables.contains(resource) && Catalog.table(resource).columns.contains { $0.name == "updated_at" }
                     ? try Int.fetchOne(db, sql: "SELECT MAX(updated_at) FROM \(Schema.quotedName(resource))") : nil
                 let sinceSuccess = lastSuccess.map { max(0, now - $0) }
@@ -121,7 +131,9 @@ extension MirrorReader {
                     ("rows", .int(rows)), ("intercom_total", .int(counted?["intercom_total"] as Int?)),
                     ("mirrored_at_count", .int(counted?["mirrored_total"] as Int?)),
                     ("mismatch", .bool((counted?["mismatch"] as Int? ?? 0) != 0)),
-                    ("truncated_conversations", .int(truncated)),
+                    // Conversations (kept under its first name) and tickets whose parts Intercom capped at 500.
+                    ("truncated_conversations", .int(resource == TableSpec.conversations.name ? truncated : nil)),
+                    ("truncated", .int(truncated)),
                     ("last_error", .string(state?["last_error"] as String?)),
                     ("drift", .object([
                         ("values", .int(finished?["drift_values"] as Int? ?? 0)),
@@ -275,6 +287,7 @@ public struct SearchHit: Sendable {
     public let id: String
     public let conversationID: String?
     public let contactID: String?
+    public let ticketID: String?
     public let markedSnippet: String
     public let rank: Double
 

@@ -161,9 +161,11 @@ public struct MirrorReader: Sendable {
                     return (key, .ids(rows.compactMap { $0.first?.string }))
                 case let .rows(key, name, owner, order):
                     let child = ReadResource.named(name)
+                    // Ties break on the child's key (`id`; a link table's whole key, as ticket links have no id).
+                    let ties = child.table.primaryKey.map(ListPlan.column).joined(separator: ", ")
                     let sql = SQLFragment("""
                         SELECT \(child.selectList) FROM \(Schema.quotedName(child.table.name)) t
-                        WHERE \(ListPlan.column(owner)) = ? ORDER BY \(ListPlan.column(order)), t.id
+                        WHERE \(ListPlan.column(owner)) = ? ORDER BY \(ListPlan.column(order)), \(ties)
                         """, [.text(id)])
                     return (key, .rows(child, try db.statement(sql).storeRows()))
                 }

@@ -126,6 +126,7 @@ extension OpenAPIDocument {
                     ("last_incremental_at", nullableInteger), ("last_full_sweep_at", nullableInteger),
                     ("rows", nullableInteger), ("intercom_total", nullableInteger), ("mirrored_at_count", nullableInteger),
                     ("mismatch", .object([("type", .string("boolean"))])), ("truncated_conversations", nullableInteger),
+                    ("truncated", nullableInteger),
                     ("last_error", nullableString), ("last_run", .object([("type", .string("object"))])),
                     ("webhooks", object([("received", integer), ("applied", integer)])),
                 ], required: ["resource", "status"]))])),

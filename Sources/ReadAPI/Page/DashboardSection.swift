@@ -30,6 +30,10 @@ struct DashboardSection<Context: RequestContext> {
         let closed = try await aggregate(conversations, [("state", "closed"), ("bucket", "metrics.last_close_at:day")] + span)
         let weekly = try await aggregate(conversations, [("bucket", "created_at:week"), ("measures", "median:metrics.time_to_first_response,count"),
                                                          ("from", String(w.weeksFrom)), ("to", String(w.to)), ("tz", w.zone)])
+        let tickets = RouteTable.list("/tickets")
+        let ticketsPerState = try await counts(tickets, [("open", "true"), ("group_by", "ticket_state_id")])
+        let ticketsPerTeam = try await counts(tickets, [("open", "true"), ("group_by", "team_assignee_id")])
+        let states = try await names("/ticket_states", label: "internal_label")
         let scorecardItems = [("from", String(w.from)), ("to", String(w.to))]
         let scorecard = Answer(url: PageURL.route("/admins/metrics", scorecardItems),
                                json: try JSON.parse(try await lists.scorecardAnswer(.admins, scorecardItems).readableBytesView))
@@ -41,6 +45,13 @@ struct DashboardSection<Context: RequestContext> {
             <div class="columns">
             \(openTable(perAdmin, column: "admin_assignee_id", names: admins, title: "Open conversations per admin", who: "Admin", metric: "admin-open"))
             \(openTable(perTeam, column: "team_assignee_id", names: teams, title: "Open conversations per team", who: "Team", metric: "team-open"))
+            </div>
+            \(ticketTotals(summary))
+            <div class="columns">
+            \(openTable(ticketsPerState, column: "ticket_state_id", names: states, title: "Open tickets per state", who: "State",
+                        metric: "ticket-state-open", noun: "tickets", unassigned: "No state"))
+            \(openTable(ticketsPerTeam, column: "team_assignee_id", names: teams, title: "Open tickets per team", who: "Team",
+                        metric: "ticket-team-open", noun: "tickets"))
             </div>
             \(dailyChart(opened: opened, closed: closed))
             \(weeklyChart(weekly))
@@ -62,12 +73,13 @@ struct DashboardSection<Context: RequestContext> {
                json: try JSON.parse(try await lists.aggregateAnswer(route, items).readableBytesView))
     }
 
-    /// Names by id of admins or teams: one page of 1,000 (the list's maximum); ids past it are shown as ids.
-    func names(_ path: String) async throws -> [String: String] {
-        let page = try JSON.parse(try await lists.listAnswer(RouteTable.list(path), [("fields", "id,name"), ("limit", "1000")]).readableBytesView)
+    /// Names by id of admins, teams or ticket states (their `label` column): one page of 1,000 (the list's maximum); ids
+    /// past it are shown as ids.
+    func names(_ path: String, label: String = "name") async throws -> [String: String] {
+        let page = try JSON.parse(try await lists.listAnswer(RouteTable.list(path), [("fields", "id,\(label)"), ("limit", "1000")]).readableBytesView)
         var names: [String: String] = [:]
         for row in page["data"]?.arrayValue ?? [] {
-            if let id = row["id"]?.stringValue, let name = row["name"]?.stringValue, !name.isEmpty { names[id] = name }
+            if let id = row["id"]?.stringValue, let name = row[label]?.stringValue, !name.isEmpty { names[id] = name }
         }
         return names
     }
@@ -92,8 +104,27 @@ struct DashboardSection<Context: RequestContext> {
             """
     }
 
-    /// Open conversations per admin or team, largest first, unassigned last, with a bar for scale.
-    func openTable(_ answer: Answer, column: String, names: [String: String], title: String, who: String, metric: String) -> HTML {
+    /// Tickets in all and open, from `/counts`.
+    func ticketTotals(_ counts: Answer) -> HTML {
+        let tickets = counts.json["tickets"]
+        var open = 0
+        if case let .object(perState)? = counts.json["open_tickets_per_state"] { open = perState.reduce(0) { $0 + ($1.1.intValue ?? 0) } }
+        let cards: [HTML] = [
+            PageLayout.card("Tickets", tickets?["total"]?.intValue ?? 0, url: counts.url, metric: "tickets"),
+            PageLayout.card("Open tickets", open, url: counts.url, metric: "tickets-open"),
+        ] + ["Customer", "Back-office", "Tracker"].map { category in
+            PageLayout.card(category, tickets?["by_category"]?[category]?.intValue ?? 0, url: counts.url, metric: "tickets-\(category.lowercased())")
+        }
+        return """
+            <h3>Tickets</h3>
+            <ul class="cards">\(cards)</ul>
+
+            """
+    }
+
+    /// Open conversations or tickets per admin, team or state, largest first, unassigned last, with a bar for scale.
+    func openTable(_ answer: Answer, column: String, names: [String: String], title: String, who: String, metric: String,
+                   noun: String = "conversations", unassigned: String = "Unassigned") -> HTML {
         let rows = answer.json["data"]?.arrayValue ?? []
         let largest = rows.compactMap { $0["count"]?.intValue }.max() ?? 0
         let ordered = rows.filter { $0[column]?.stringValue != nil } + rows.filter { $0[column]?.stringValue == nil }
@@ -101,14 +132,14 @@ struct DashboardSection<Context: RequestContext> {
             let count = row["count"]?.intValue ?? 0
             let id = row[column]?.stringValue
             let label: HTML = id.map { id in names[id].map { "\($0) <span class=\"id\">\(id)</span>" } ?? "<span class=\"id\">\(id)</span>" }
-                ?? "<em>Unassigned</em>"
+                ?? "<em>\(unassigned)</em>"
             let share = largest > 0 ? Double(count) / Double(largest) : 0
             return """
                 <tr><th scope="row">\(label)</th><td class="n">\(PageLayout.number(count, url: answer.url, metric: metric, id: id ?? "unassigned"))</td>\
                 <td class="bar-cell" aria-hidden="true"><meter min="0" max="100" value="\(Int((share * 100).rounded()))"></meter></td></tr>
                 """
         }
-        let empty: HTML = ordered.isEmpty ? "<tr><td colspan=\"3\">No open conversations.</td></tr>" : .empty
+        let empty: HTML = ordered.isEmpty ? "<tr><td colspan=\"3\">No open \(noun).</td></tr>" : .empty
         return """
             <div class="table-wrap"><table class="open">
             <caption>\(title) \(PageLayout.source(answer.url))</caption>

@@ -81,13 +81,13 @@ struct HealthSection {
         if let problem { notes.append("\(problem)") }
         if state == "unavailable", let endpoint = entry["reason"]?["endpoint"]?.stringValue { notes.append("endpoint <code>\(endpoint)</code>") }
         if let drift = entry["drift"]?["values"]?.intValue, drift > 0 { notes.append("\(PageFormat.number(drift)) values differed from Intercom's on re-read") }
-        if let truncated = entry["truncated_conversations"]?.intValue, truncated > 0 {
-            notes.append("Intercom returns at most 500 parts per conversation")
+        if let truncated = entry["truncated"]?.intValue, truncated > 0 {
+            notes.append("Intercom returns at most 500 parts per \(resource == "tickets" ? "ticket" : "conversation")")
         }
         return """
             <tr class="\(problem == nil ? "row-ok" : "row-problem")"><th scope="row">\(resource)</th><td>\(badge)</td><td class="n">\(lag)</td>\
             <td>\(success)</td><td class="n">\(number("rows"))</td><td class="n">\(number("intercom_total"))</td>\
-            <td class="n">\(number("truncated_conversations"))</td><td>\(HTML(joining: notes, separator: "; "))</td></tr>
+            <td class="n">\(number("truncated"))</td><td>\(HTML(joining: notes, separator: "; "))</td></tr>
             """
     }
 

@@ -45,6 +45,7 @@ struct SearchSection {
     static func kindName(_ kind: String) -> String {
         switch kind {
         case "conversation_part": "reply or note"
+        case "ticket_part": "ticket reply or note"
         default: kind
         }
     }
@@ -59,6 +60,11 @@ struct SearchSection {
             if let conversation = hit.conversationID {
                 links.append(("part", PageURL.route(PageURL.item("conversations", conversation, "/parts"), [("id", hit.id)])))
                 links.append(("conversation", PageURL.item("conversations", conversation)))
+            }
+        case "ticket", "ticket_part":
+            if let ticket = hit.ticketID {
+                if hit.kind == "ticket_part" { links.append(("part", PageURL.route(PageURL.item("tickets", ticket, "/parts"), [("id", hit.id)]))) }
+                links.append(("ticket", PageURL.item("tickets", ticket)))
             }
         case "note":
             if let contact = hit.contactID { links.append(("note", PageURL.route(PageURL.item("contacts", contact, "/notes"), [("id", hit.id)]))) }

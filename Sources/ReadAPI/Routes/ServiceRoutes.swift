@@ -134,7 +134,8 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
         }
         let hits = try await reader.search(text, kinds: kinds, limit: limit).map { hit in
             JSON.object([("kind", .string(hit.kind)), ("id", .string(hit.id)), ("conversation_id", .string(hit.conversationID)),
-                         ("contact_id", .string(hit.contactID)), ("snippet", .string(hit.snippet)), ("rank", .double(hit.rank))])
+                         ("contact_id", .string(hit.contactID)),
+                         ("ticket_id", .string(hit.ticketID)), ("snippet", .string(hit.snippet)), ("rank", .double(hit.rank))])
         }
         return .json(.object([("data", .array(hits))]))
     }

@@ -1,0 +1,271 @@
+import Foundation
+import GRDB
+import IntercomAPI
+import IntercomSimulator
+import MirrorStore
+import Sync
+import Testing
+
+/// Tickets: no list endpoint, parts capped at 500, typed attributes, links both ways, deletions without a feed.
+@Suite struct TicketSyncTests {
+    static func ticketOptions(seed: UInt64 = 41) -> SimulatorOptions {
+        var options = rigOptions(seed: seed)
+        options.tickets = 120
+        return options
+    }
+
+    /// The simulator's tickets in the mirror's terms: per ticket its state, assignees, contacts, links and tags.
+    static func truthRows(_ workspace: Workspace) -> [String: String] {
+        workspace.read { s in
+            var rows: [String: String] = [:]
+            for t in s.visibleTickets {
+                rows[t.id] = [t.stateId, t.adminAssigneeId ?? "-", t.teamAssigneeId ?? "-", s.stateCategory(of: t) == "resolved" ? "0" : "1",
+                              t.contactIds.sorted().joined(separator: ","), t.links.map { "\($0.type):\($0.id)" }.sorted().joined(separator: ","),
+                              t.tagIds.sorted().joined(separator: ","), String(t.parts.count)].joined(separator: "|")
+            }
+            return rows
+        }
+    }
+
+    static func mirrorRows(_ store: MirrorDatabase) async throws -> [String: String] {
+        try await store.read { db in
+            var rows: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT t.id, t.ticket_state_id, COALESCE(t.admin_assignee_id, '-'), COALESCE(t.team_assignee_id, '-'), t.open,
+                  COALESCE((SELECT group_concat(contact_id, ',') FROM (SELECT contact_id FROM ticket_contacts WHERE ticket_id = t.id ORDER BY 1)), ''),
+                  COALESCE((SELECT group_concat(l, ',') FROM (SELECT linked_type || ':' || linked_id AS l FROM ticket_links WHERE ticket_id = t.id ORDER BY 1)), ''),
+                  COALESCE((SELECT group_concat(tag_id, ',') FROM (SELECT tag_id FROM ticket_tags WHERE ticket_id = t.id ORDER BY 1)), ''),
+                  t.parts_total_count
+                FROM tickets t
+                """) {
+                let id: String = row[0]
+                rows[id] = (1...8).map { (row[$0] as DatabaseValue).description.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+                    .joined(separator: "|")
+            }
+            return rows
+        }
+    }
+
+    @Test func ticketsOfEveryCategoryConvergeThroughMutationsAnIncrementalPassAndASweep() async throws {
+        try await withRig(Self.ticketOptions()) { rig in
+            let first = try await rig.sync()
+            let ticketsReport = try #require(first.resources.first { $0.resource == .tickets })
+            #expect(ticketsReport.status == "ok", "\(ticketsReport.error ?? "")")
+            let truth = rig.workspace.groundTruth()
+            for category in ["Customer", "Back-office", "Tracker"] {
+                #expect((truth["tickets"]?["by_category"]?[category]?.intValue ?? 0) > 0, "no \(category) tickets to test with")
+            }
+            #expect((truth["tickets"]?["truncated"]?.intValue ?? 0) > 0, "no ticket past the 500-part cap")
+            #expect(try await differences(rig) == [])
+            #expect(try await Self.mirrorRows(rig.store) == Self.truthRows(rig.workspace))
+
+            // Mutations between the incremental pass and the sweep.
+            let (open, resolved, doomed, other) = rig.workspace.read { s in
+                let live = Array(s.visibleTickets)
+                let open = live.filter { s.stateCategory(of: $0) != "resolved" && !$0.contactIds.isEmpty }
+                let resolved = live.filter { s.stateCategory(of: $0) == "resolved" }
+                return (open[0].id, resolved[0].id, open[1].id, open[2].id)
+            }
+            let admin = rig.workspace.read { s in s.admins[3].id }
+            try await rig.control(.post, "/tickets/\(open)", .object([("state", .string("resolved"))]), verb: "PATCH")
+            try await rig.control(.post, "/tickets/\(resolved)", .object([("state", .string("in_progress")),
+                                                                            ("admin_assignee_id", .string(admin))]), verb: "PATCH")
+            try await rig.control(.post, "/tickets/\(other)", .object([("team_assignee_id", .int(0)), ("admin_assignee_id", .int(0)),
+                                                                         ("tag_ids", .array([.string("81")]))]), verb: "PATCH")
+            try await rig.control(.post, "/tickets/\(other)/parts", .object([("author_type", .string("user")), ("count", .int(2))]))
+            try await rig.control(.post, "/tickets/\(other)/parts", .object([("part_type", .string("note")), ("body", .string("<p>n</p>"))]))
+            try await rig.control(.post, "/tickets/\(doomed)", verb: "DELETE")
+            let created = try await rig.control(.post, "/tickets", .object([("title", .string("Made between passes 🧪"))]))
+
+            let incremental = try await rig.sync()
+            #expect(incremental.resources.first { $0.resource == .tickets }?.mode == "incremental")
+            let afterIncremental = try await Self.mirrorRows(rig.store)
+            let expected = Self.truthRows(rig.workspace)
+            for id in [open, resolved, other, try #require(created["id"]?.stringValue)] {
+                #expect(afterIncremental[id] == expected[id], "ticket \(id)")
+            }
+            // Search does not show a deleted ticket and Intercom has no feed of deletions: it waits for the sweep.
+            #expect(afterIncremental[doomed] != nil)
+
+            let sweep = try await rig.sync(full: true)
+            #expect(sweep.resources.first { $0.resource == .tickets }?.deleted == 1)
+            #expect(try await Self.mirrorRows(rig.store) == Self.truthRows(rig.workspace))
+            #expect(try await differences(rig) == [])
+            let reason = try await rig.store.read { db in
+                try String.fetchOne(db, sql: "SELECT reason FROM deletions WHERE resource = 'tickets' AND id = ?", arguments: [doomed])
+            }
+            #expect(reason == "absent_from_full_sweep")
+            let leftovers = try await rig.store.read { db in
+                try Int.fetchOne(db, sql: """
+                    SELECT (SELECT COUNT(*) FROM ticket_parts WHERE ticket_id = ?1) + (SELECT COUNT(*) FROM ticket_metrics WHERE ticket_id = ?1)
+                      + (SELECT COUNT(*) FROM ticket_contacts WHERE ticket_id = ?1) + (SELECT COUNT(*) FROM ticket_links WHERE ticket_id = ?1)
+                    """, arguments: [doomed])
+            }
+            #expect(leftovers == 0)
+            try await Self.expectMetricsMatchAnIndependentComputation(rig)
+        }
+    }
+
+    /// Per ticket, the metrics recomputed here from the parts `GET /tickets/{id}` returns (by other code than
+    /// `TicketMetrics`) equal the mirror's `ticket_metrics` row.
+    static func expectMetricsMatchAnIndependentComputation(_ rig: SyncRig) async throws {
+        let ids = rig.workspace.read { s in s.visibleTickets.map(\.id) }
+        var checked = 0, reopened = 0, resolvedTwice = 0
+        for id in ids {
+            let ticket = try await rig.client.send(IntercomRequest(.get, "/tickets/\(id)"))
+            let expected = Self.independentMetrics(ticket)
+            let columns = Array(expected.keys)
+            let stored: [String: Int?]? = try await rig.store.read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ticket_metrics WHERE ticket_id = ?", arguments: [id]) else { return nil }
+                return Dictionary(uniqueKeysWithValues: columns.map { ($0, row[$0] as Int?) })
+            }
+            let row = try #require(stored, "no metrics for ticket \(id)")
+            let held = try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_parts WHERE ticket_id = ?", arguments: [id]) }
+            // The same parts on both sides: a mirror that saw parts before the cap pushed them out would hold more.
+            #expect(held == ticket["ticket_parts"]?["ticket_parts"]?.arrayValue?.count, "ticket \(id)")
+            for (column, value) in expected {
+                let held = row[column] ?? nil
+                #expect(held == value, "ticket \(id) \(column): mirror \(held.map(String.init) ?? "nil"), expected \(value.map(String.init) ?? "nil")")
+            }
+            checked += 1
+            if let reopens = expected["count_reopens"] ?? nil, reopens > 0 { reopened += 1 }
+            if expected["first_resolved_at"] != expected["last_resolved_at"] { resolvedTwice += 1 }
+        }
+        #expect(checked == ids.count)
+        #expect(reopened > 0, "no reopened ticket to test with")
+        #expect(resolvedTwice > 0, "no ticket resolved twice to test with")
+    }
+
+    /// Walks the parts in time order (ties by numeric id), following the state from the first change's previous state.
+    static func independentMetrics(_ ticket: JSON) -> [String: Int?] {
+        let created = ticket["created_at"]!.intValue!
+        var parts = ticket["ticket_parts"]?["ticket_parts"]?.arrayValue ?? []
+        parts.sort { a, b in
+            let (x, y) = (a["created_at"]!.intValue!, b["created_at"]!.intValue!)
+            return x != y ? x < y : Int(a["id"]!.stringValue!)! < Int(b["id"]!.stringValue!)!
+        }
+        let changes = parts.filter { p in
+            guard let new = p["ticket_state"]?.stringValue else { return false }
+            return new != p["previous_ticket_state"]?.stringValue
+        }
+        var state = changes.first?["previous_ticket_state"]?.stringValue ?? ticket["ticket_state"]!["category"]!.stringValue!
+        var since = created
+        var seconds: [String: Int] = ["submitted": 0, "in_progress": 0, "waiting_on_customer": 0, "resolved": 0]
+        var resolvedAt: [Int] = [], reopens = 0
+        for change in changes {
+            let at = change["created_at"]!.intValue!
+            seconds[state]! += at - since
+            if state == "resolved" { reopens += 1 }
+            state = change["ticket_state"]!.stringValue!
+            if state == "resolved" { resolvedAt.append(at) }
+            since = at
+        }
+        func visibleText(_ html: String?) -> String {
+            (html ?? "").replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let comments = parts.filter { $0["part_type"]?.stringValue == "comment" }
+        let adminReplies = comments.filter { $0["author"]?["type"]?.stringValue == "admin" && !visibleText($0["body"]?.stringValue).isEmpty }
+        let contactReplies = comments.filter { ["user", "lead", "contact"].contains($0["author"]?["type"]?.stringValue ?? "") }
+        let firstReply = adminReplies.first?["created_at"]?.intValue
+        return [
+            "seconds_submitted": seconds["submitted"], "seconds_in_progress": seconds["in_progress"],
+            "seconds_waiting_on_customer": seconds["waiting_on_customer"], "seconds_resolved": seconds["resolved"],
+            "current_state_since": since, "count_reopens": reopens, "count_state_changes": changes.count,
+            "first_resolved_at": resolvedAt.first, "last_resolved_at": resolvedAt.last,
+            "time_to_first_resolved": resolvedAt.first.map { $0 - created }, "time_to_last_resolved": resolvedAt.last.map { $0 - created },
+            "count_parts": parts.count, "count_assignments": parts.filter { $0["part_type"]?.stringValue == "assignment" }.count,
+            "count_admin_replies": adminReplies.count, "count_contact_replies": contactReplies.count,
+            "first_admin_reply_at": firstReply, "time_to_first_admin_reply": firstReply.map { $0 - created },
+            "parts_truncated": (ticket["ticket_parts"]?["total_count"]?.intValue ?? 0) > parts.count ? 1 : 0,
+        ]
+    }
+
+    @Test func ticketTypeAttributesAreReadUnderEitherKeyTheSpecUses() async throws {
+        try await withRig(Self.ticketOptions(seed: 43)) { rig in
+            try await rig.sync(resources: [.ticketTypes, .ticketStates])
+            let expected = rig.workspace.groundTruth()["tickets"]?["type_attributes"]?.intValue
+            let count = { try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_type_attributes") } }
+            #expect(try await count() == expected)
+            try await rig.control(.post, "/config", .object([("ticket_type_attributes_key", .string("ticket_type_attributes"))]))
+            let listed = try await rig.client.send(IntercomRequest(.get, "/ticket_types"))
+            #expect(listed["data"]?.arrayValue?.first?["ticket_type_attributes"]?["data"] == nil, "the simulator did not switch shapes")
+            try await rig.sync(full: true, resources: [.ticketTypes])
+            #expect(try await count() == expected)
+            let archived = try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_types WHERE archived = 1") }
+            #expect(archived == 1)
+        }
+    }
+
+    @Test func ticketWebhooksRefetchTheTicketAndTicketDeletedRemovesIt() async throws {
+        try await withRig(Self.ticketOptions(seed: 45)) { rig in
+            try await rig.sync()
+            let (moved, gone) = rig.workspace.read { s in
+                let open = s.visibleTickets.filter { s.stateCategory(of: $0) != "resolved" }
+                return (open[0].id, open[1].id)
+            }
+            try await rig.control(.post, "/tickets/\(moved)", .object([("state", .string("waiting_on_customer"))]), verb: "PATCH")
+            let hint = NotificationHint(kind: .ticket, id: moved)
+            let result = try await rig.engine.applyHint(hint, notifications: [
+                IntercomNotification(id: "notif-t1", topic: "ticket.state.updated", createdAt: nil, hint: hint),
+            ])
+            #expect(result.outcome == "upserted")
+            let (category, changes) = try await rig.store.read { db in
+                (try String.fetchOne(db, sql: "SELECT state_category FROM tickets WHERE id = ?", arguments: [moved]),
+                 try Int.fetchOne(db, sql: "SELECT count_state_changes FROM ticket_metrics WHERE ticket_id = ?", arguments: [moved]))
+            }
+            #expect(category == "waiting_on_customer")
+            let truthChanges = rig.workspace.read { s in s.ticket(moved)!.parts.filter { $0.newState != nil && $0.newState != $0.previousState }.count }
+            #expect(changes == truthChanges)
+
+            try await rig.control(.post, "/tickets/\(gone)", verb: "DELETE")
+            let deletion = NotificationHint(kind: .ticket, id: gone)
+            let deleted = try await rig.engine.applyHint(deletion, notifications: [
+                IntercomNotification(id: "notif-t2", topic: "ticket.deleted", createdAt: nil, hint: deletion),
+            ])
+            #expect(deleted.outcome == "deleted")
+            let reason = try await rig.store.read { db in
+                try String.fetchOne(db, sql: "SELECT reason FROM deletions WHERE resource = 'tickets' AND id = ?", arguments: [gone])
+            }
+            #expect(reason == "deleted")
+        }
+    }
+
+    /// A mirror made before tickets: opening it adds the ticket tables and their search triggers, and the next sync
+    /// fills them and indexes ticket titles.
+    @Test func anOlderMirrorGainsTheTicketTablesWhenOpened() async throws {
+        try await withRig(Self.ticketOptions(seed: 49)) { rig in
+            try await rig.sync(resources: [.admins])
+            let ticketTables = Catalog.tables.map(\.name).filter { $0.hasPrefix("ticket") }
+            try await rig.store.write { tx in
+                for table in ticketTables { try tx.db.execute(sql: "DROP TABLE \(table)") }
+                for kind in ["ticket", "ticket_part"] {
+                    for event in ["insert", "update", "delete"] { try tx.db.execute(sql: "DROP TRIGGER IF EXISTS search_\(kind)_\(event)") }
+                }
+                try tx.db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v9-tickets'")
+            }
+            let reopened = try MirrorDatabase(path: rig.databasePath)
+            let present = try await reopened.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type IN ('table', 'trigger') AND name LIKE '%ticket%'")
+            }
+            #expect(Set(ticketTables + ["search_ticket_insert", "search_ticket_part_update"]).isSubset(of: Set(present)))
+            try await rig.sync(resources: [.tickets])
+            let indexed = try await reopened.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM search_index WHERE kind = 'ticket'")
+            }
+            #expect(indexed == rig.workspace.groundTruth()["tickets"]?["total"]?.intValue)
+        }
+    }
+
+    @Test func aTokenWithoutTicketsLeavesTicketsUnavailableAndTheRestSynced() async throws {
+        var options = Self.ticketOptions(seed: 47)
+        options.denials = ["tickets": .tokenUnauthorized]
+        try await withRig(options) { rig in
+            let report = try await rig.sync()
+            let tickets = try #require(report.resources.first { $0.resource == .tickets })
+            #expect(tickets.unavailable?.code == "token_unauthorized")
+            #expect(tickets.unavailable?.endpoint.contains("/tickets/search") == true)
+            #expect(report.resources.filter { $0.resource != .tickets }.allSatisfy { $0.status == "ok" })
+            #expect(try await differences(rig).filter { !$0.hasPrefix("tickets.") && !$0.hasPrefix("ticket_parts.") } == [])
+        }
+    }
+}
