@@ -61,6 +61,10 @@ struct ControlRoutes<Context: RequestContext> {
                 }
                 workspace.mutate { $0.ticketTypeAttributesKey = key }
             }
+            if let shape = body["ticket_shape"]?.stringValue {
+                guard shape == "2.16" || shape == "2.11" else { throw SimulatorError.badRequest("ticket_shape is 2.16 or 2.11") }
+                workspace.mutate { $0.ticketShape = shape }
+            }
             return Response.json(.object([("now", .int(workspace.now()))]))
         }
         registerTicketControls(on: group)

@@ -314,14 +314,15 @@ extension Renderer {
         var members: [(String, JSON)] = [
             ("type", .string("ticket")), ("id", .string(t.id)), ("ticket_id", .string(t.ticketNumber)),
             ("category", .string(type?.category)), ("ticket_attributes", .object(t.attributes)),
-            ("ticket_state", state.ticketState(t.stateId).map { ticketState($0) } ?? .null),
+            ("ticket_state", state.ticketShape == "2.11" ? .string(state.stateCategory(of: t))
+                : state.ticketState(t.stateId).map { ticketState($0) } ?? .null),
             ("ticket_type", type.map(ticketType) ?? .null),
             ("contacts", .object([("type", .string("contact.list")), ("contacts", .array(t.contactIds.map { id in
                 .object([("type", .string("contact")), ("id", .string(id)), ("external_id", .string(state.contact(id)?.externalId))])
             }))])),
-            // Tickets always send 0 for "unassigned".
-            ("admin_assignee_id", assignee(t.adminAssigneeId, zeroWhenNone: true)),
-            ("team_assignee_id", assignee(t.teamAssigneeId, zeroWhenNone: true)),
+            // Tickets always send 0 for "unassigned" (the older shape: "0").
+            ("admin_assignee_id", state.ticketShape == "2.11" ? .string(t.adminAssigneeId ?? "0") : assignee(t.adminAssigneeId, zeroWhenNone: true)),
+            ("team_assignee_id", state.ticketShape == "2.11" ? .string(t.teamAssigneeId ?? "0") : assignee(t.teamAssigneeId, zeroWhenNone: true)),
             ("created_at", .int(t.createdAt)), ("updated_at", .int(t.updatedAt)),
             ("open", .bool(state.stateCategory(of: t) != "resolved")),
             ("linked_objects", .object([

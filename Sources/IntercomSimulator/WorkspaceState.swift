@@ -16,6 +16,9 @@ public struct WorkspaceState: Sendable {
     public var tickets: [SimTicket] = []
     /// Where ticket types list their attributes: `data` (the spec's examples) or `ticket_type_attributes` (its schema).
     public var ticketTypeAttributesKey = "data"
+    /// `2.16`: `ticket_state` an object and assignee ids integers, as the spec says; `2.11`: the older shape Airbyte's
+    /// connector (pinned to 2.11) expects, `ticket_state` the category's string and assignee ids strings.
+    public var ticketShape = "2.16"
 
     var contactIndex: [String: Int] = [:]
     var companyIndex: [String: Int] = [:]

@@ -18,11 +18,14 @@ public enum ColumnKind: Sendable, Equatable {
     case assignee
     /// A nested object or array, stored as JSON text.
     case json
+    /// Text that may come as a list (a ticket attribute update's value: a label, or for files the file names): strings
+    /// as they are, numbers and booleans as their text, lists and objects as JSON text. No shape is drift.
+    case label
 
     /// The SQLite type affinity of the column.
     public var sqlType: String {
         switch self {
-        case .text, .id, .assignee, .json: "TEXT"
+        case .text, .id, .assignee, .json, .label: "TEXT"
         case .integer, .boolean, .timestamp: "INTEGER"
         case .real: "REAL"
         }
@@ -33,6 +36,9 @@ public enum ColumnKind: Sendable, Equatable {
 public enum ColumnSource: Sendable, Equatable {
     /// A path of object keys inside the item.
     case path([String])
+    /// The first of several paths that holds a scalar, for a field whose shape changed between API versions
+    /// (`ticket_state`: an object with a `category` in 2.16, the category's string before).
+    case anyOf([[String]])
     /// The id of the object that owns the list (link and child tables).
     case owner
     /// The list element itself, for lists of bare ids such as a team's `admin_ids`.

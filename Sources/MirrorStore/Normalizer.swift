@@ -66,6 +66,18 @@ public enum Normalizer {
                 current = here[key]
             }
             return convert(current, kind: column.kind)
+        case let .anyOf(paths):
+            // A path that runs through a scalar (`ticket_state.id` when `ticket_state` is a string) is absent, not drift:
+            // that is the other shape. Drift is a container where a scalar belongs.
+            var container = false
+            for path in paths {
+                switch lookup(item, path) {
+                case nil, .null?: continue
+                case .object?, .array?: container = true
+                case let value?: return convert(value, kind: column.kind)
+                }
+            }
+            return container ? checkedValue(ColumnSpec(column.name, column.kind, .path(paths[0])), item: item, owner: owner) : (.null, nil)
         case let .joined(paths):
             let parts = paths.map { path -> String in
                 switch lookup(item, path) {
@@ -152,6 +164,12 @@ public enum Normalizer {
             switch json {
             case .object, .array: return (json.text.databaseValue, nil)
             default: return (json.text.databaseValue, seen)
+            }
+        case .label:
+            switch json {
+            case let .string(s): return (s.databaseValue, nil)
+            case .null: return (.null, nil)
+            default: return (json.text.databaseValue, nil)
             }
         }
     }

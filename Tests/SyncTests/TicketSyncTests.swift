@@ -148,7 +148,8 @@ import Testing
             guard let new = p["ticket_state"]?.stringValue else { return false }
             return new != p["previous_ticket_state"]?.stringValue
         }
-        var state = changes.first?["previous_ticket_state"]?.stringValue ?? ticket["ticket_state"]!["category"]!.stringValue!
+        var state = changes.first?["previous_ticket_state"]?.stringValue
+            ?? ticket["ticket_state"]?["category"]?.stringValue ?? ticket["ticket_state"]!.stringValue!
         var since = created
         var seconds: [String: Int] = ["submitted": 0, "in_progress": 0, "waiting_on_customer": 0, "resolved": 0]
         var resolvedAt: [Int] = [], reopens = 0
@@ -193,6 +194,30 @@ import Testing
             #expect(try await count() == expected)
             let archived = try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_types WHERE archived = 1") }
             #expect(archived == 1)
+        }
+    }
+
+    /// A workspace on the older ticket shape (what Airbyte's connector, pinned to 2.11, expects): `ticket_state` is the
+    /// category's string and assignee ids are strings. The mirror still knows each ticket's state category, assignees and
+    /// metrics.
+    @Test func theOlderTicketShapeStillGivesStatesAssigneesAndMetrics() async throws {
+        try await withRig(Self.ticketOptions(seed: 44)) { rig in
+            try await rig.control(.post, "/config", .object([("ticket_shape", .string("2.11"))]))
+            let sample = try await rig.client.send(IntercomRequest(.get, "/tickets/\(rig.workspace.read { $0.tickets[0].id })"))
+            try #require(sample["ticket_state"]?.stringValue != nil, "the simulator did not switch shapes")
+            let report = try await rig.sync()
+            let tickets = try #require(report.resources.first { $0.resource == .tickets })
+            #expect(tickets.status == "ok")
+            #expect(tickets.drift.isEmpty, "\(tickets.drift)")
+            // Everything but the state ids, which the older shape does not carry.
+            #expect(try await differences(rig).filter { !$0.hasPrefix("tickets.open_per_state.") } == [])
+            let (categories, unknown) = try await rig.store.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT state_category) FROM tickets"),
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE state_category IS NULL OR ticket_state_id IS NOT NULL"))
+            }
+            #expect(categories == 4)
+            #expect(unknown == 0)
+            try await Self.expectMetricsMatchAnIndependentComputation(rig)
         }
     }
 

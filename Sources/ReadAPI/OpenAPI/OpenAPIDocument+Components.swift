@@ -224,7 +224,7 @@ extension OpenAPIDocument {
     static func itemProperties(_ table: TableSpec) -> [(String, JSON)] {
         table.columns.map { column in
             let type: String? = switch column.kind {
-            case .text, .id, .assignee: "string"
+            case .text, .id, .assignee, .label: "string"
             case .integer, .timestamp: "integer"
             case .real: "number"
             case .boolean: "boolean"

@@ -174,7 +174,7 @@ struct ListQuery {
                 case "false", "0": return .int(0)
                 default: throw .badValue(parameter, text, expected: "true or false")
                 }
-            case .text, .id, .assignee, .json:
+            case .text, .id, .assignee, .json, .label:
                 return .text(text)
             }
         case nil:
