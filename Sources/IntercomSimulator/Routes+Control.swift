@@ -39,6 +39,7 @@ struct ControlRoutes<Context: RequestContext> {
                 r.forcedFaults += (body["force_faults"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(Workspace.Fault.init(rawValue:)) }
                 if let denials { r.denials = denials }
                 if let v = body["expire_scroll_after_pages"]?.intValue { r.expireScrollAfterPages = max(1, v) }
+                if let v = body["scroll_conflicts"]?.intValue { r.forcedScrollConflicts = max(0, v) }
                 if let v = body["drift_share"]?.doubleValue { r.drift.share = min(max(v, 0), 1) }
                 if let v = body["drift_fields"] {
                     let names = v.arrayValue?.compactMap(\.stringValue)

@@ -39,6 +39,9 @@ public final class Workspace: Sendable {
         /// Set through the control surface: the next scroll expires after serving this many pages, as if its client
         /// had idled past `scrollExpiry`; then it is cleared.
         var expireScrollAfterPages: Int?
+        /// Set through the control surface: this many next scroll starts are refused with `scroll_exists`, as if another
+        /// app's scroll were open.
+        var forcedScrollConflicts = 0
     }
 
     struct RateWindow {
@@ -212,7 +215,8 @@ extension Workspace {
         return try runtime.withLock { (r: inout Runtime) throws(SimulatorError) -> (ids: [String], param: String) in
             if let open = r.scroll, now - open.lastUsed > expiry || open.finished { r.scroll = nil }
             guard let param, !param.isEmpty else {
-                if r.scroll != nil {
+                if r.scroll != nil || r.forcedScrollConflicts > 0 {
+                    r.forcedScrollConflicts = max(0, r.forcedScrollConflicts - 1)
                     r.counters.scrollConflicts += 1
                     throw .badRequest("scroll already exists for this workspace, please use the scroll_param of the existing scroll",
                                       code: "scroll_exists")
