@@ -12,15 +12,18 @@
 #        GET /contacts?custom_attributes.KEY=V&limit=50                 JSON filter, the commonest string value
 #        GET /counts                                    dashboard aggregates
 #      and prints requests/s, p50, p99 and max latency, and socket errors and HTTP >= 400 responses, if any;
+#      then the page for people (issue 19) at PAGE_CONNECTIONS connections (default 8):
+#        GET /   GET /?days=7   GET /?q=WORD (a word of a conversation body)
 #   4. prints the serve process's resident memory (VmRSS now, VmHWM peak) after the runs, split into its own memory
 #      (RssAnon) and mapped files (RssFile: the binary, and the mirror's pages that API reads map).
 # Targets (issue 4): p99 < 10 ms for point and join routes, < 50 ms for /counts; serve RSS < 150 MB.
+# Target (issue 19): the page's p99 < 50 ms at 8 connections over the 100k mirror.
 # Usage: scripts/bench-api.sh [BINARY]   (default .build/release/intercache; needs sqlite3, wrk, curl, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-.build/release/intercache}
 CONTACTS=${CONTACTS:-100000} COMPANIES=${COMPANIES:-10000} CONVERSATIONS=${CONVERSATIONS:-50000}
-THREADS=${THREADS:-2} CONNECTIONS=${CONNECTIONS:-64} DURATION=${DURATION:-10s} IDS=${IDS:-1000} WARMUP=${WARMUP:-3s}
+THREADS=${THREADS:-2} CONNECTIONS=${CONNECTIONS:-64} PAGE_CONNECTIONS=${PAGE_CONNECTIONS:-8} DURATION=${DURATION:-10s} IDS=${IDS:-1000} WARMUP=${WARMUP:-3s}
 for tool in sqlite3 wrk curl python3; do command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install -y sqlite3 wrk curl)" >&2; exit 1; }; done
 
 . scripts/bench-lib.sh
@@ -87,6 +90,18 @@ for name in contacts users admin attr counts; do
   check=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$url$(head -1 "$paths")")
   time_route "$work/paths.lua" "$url" "$paths"
   printf '%-72s %9s %9s %9s %9s  %s\n' "${label:0:72}" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$max")" \
+    "$errors (first: HTTP ${check% *}, ${check#* } bytes)"
+done
+
+echo "/" >"$work/page.paths"
+echo "/?days=7" >"$work/page7.paths"
+echo "/?q=message" >"$work/pageq.paths"
+printf '%-72s %9s %9s %9s %9s  %s\n' "page (wrk -t$THREADS -c$PAGE_CONNECTIONS -d$DURATION)" "req/s" "p50 ms" "p99 ms" "max ms" "errors"
+for name in page page7 pageq; do
+  paths=$work/$name.paths
+  check=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$url$(head -1 "$paths")")
+  CONNECTIONS=$PAGE_CONNECTIONS time_route "$work/paths.lua" "$url" "$paths"
+  printf '%-72s %9s %9s %9s %9s  %s\n' "$(head -1 "$paths")" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$max")" \
     "$errors (first: HTTP ${check% *}, ${check#* } bytes)"
 done
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark the sync against the simulator (issue 3). Prints figures; asserts nothing.
-#   1. full sync of a CONTACTS/COMPANIES/CONVERSATIONS workspace: wall time, rows written per second,
-#      API calls, peak RSS (GNU time), rows in the mirror;
+#   1. full sync of a CONTACTS/COMPANIES/CONVERSATIONS/TICKETS workspace: wall time, rows written per second,
+#      API calls, peak RSS (GNU time), rows in the mirror, and per resource its rows and seconds;
 #   2. incremental sync after 1% of contacts and conversations change, contacts+conversations only and
 #      all resources, against the fewest calls that could find the changes;
 #   3. a full sync of a smaller workspace with the simulator limited to RATE calls/min: wall time
@@ -11,9 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-.build/release/intercache}
-CONTACTS=${CONTACTS:-100000} COMPANIES=${COMPANIES:-10000} CONVERSATIONS=${CONVERSATIONS:-50000}
+CONTACTS=${CONTACTS:-100000} COMPANIES=${COMPANIES:-10000} CONVERSATIONS=${CONVERSATIONS:-50000} TICKETS=${TICKETS:-10000}
 RATE=${RATE:-6000}
 RATE_CONTACTS=${RATE_CONTACTS:-5000} RATE_COMPANIES=${RATE_COMPANIES:-500} RATE_CONVERSATIONS=${RATE_CONVERSATIONS:-2500}
+RATE_TICKETS=${RATE_TICKETS:-500}
 for tool in sqlite3 /usr/bin/time; do command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install -y sqlite3 time)" >&2; exit 1; }; done
 
 work=$(mktemp -d)
@@ -50,8 +51,8 @@ run_sync() {
   WALL=$wall
 }
 
-echo "== full sync: $CONTACTS contacts, $COMPANIES companies, $CONVERSATIONS conversations (mean 10 parts)"
-start_simulator --contacts "$CONTACTS" --companies "$COMPANIES" --conversations "$CONVERSATIONS"
+echo "== full sync: $CONTACTS contacts, $COMPANIES companies, $CONVERSATIONS conversations, $TICKETS tickets (mean 10 parts)"
+start_simulator --contacts "$CONTACTS" --companies "$COMPANIES" --conversations "$CONVERSATIONS" --tickets "$TICKETS"
 run_sync "full sync" "$work/full.sqlite" --full
 rows=$(mirror_rows "$work/full.sqlite")
 echo "    mirror holds $rows rows in its data tables (search index excluded): $(echo "$rows / $WALL" | bc) rows/s over the wall time"
@@ -60,7 +61,8 @@ if [ -n "${KEEP_DB:-}" ]; then
   cp "$work/full.sqlite" "$KEEP_DB"; cp "$work/full.sqlite-wal" "$KEEP_DB-wal" 2>/dev/null || true
   echo "    kept a copy of the mirror at $KEEP_DB"
 fi
-sqlite3 "$work/full.sqlite" "SELECT '    '||resource||': '||rows_written||' written, mirrored '||coalesce(mirrored_total,'-')||' / intercom '||coalesce(intercom_total,'-') FROM sync_runs ORDER BY id" | head -30
+sqlite3 "$work/full.sqlite" "SELECT '    '||resource||': '||rows_written||' written, mirrored '||coalesce(mirrored_total,'-')||' / intercom '||coalesce(intercom_total,'-')||', '||(finished_at - started_at)||' s' FROM sync_runs ORDER BY id" | head -30
+echo "    ticket parts: $(sqlite3 "$work/full.sqlite" 'SELECT count(*) FROM ticket_parts'), ticket links: $(sqlite3 "$work/full.sqlite" 'SELECT count(*) FROM ticket_links')"
 
 echo "== incremental sync after 1% of contacts and conversations change"
 changed_contacts=$(( CONTACTS / 100 )) changed_conversations=$(( CONVERSATIONS / 100 ))
@@ -76,8 +78,9 @@ done
 minimum=$(( (changed_contacts + 149) / 150 + (changed_conversations + 149) / 150 + changed_conversations ))
 echo "    fewest calls that could find the changes (contacts,conversations): $minimum"
 
-echo "== rate-limited full sync: $RATE_CONTACTS/$RATE_COMPANIES/$RATE_CONVERSATIONS, simulator at $RATE calls/min"
-start_simulator --contacts "$RATE_CONTACTS" --companies "$RATE_COMPANIES" --conversations "$RATE_CONVERSATIONS" --rate-limit "$RATE"
+echo "== rate-limited full sync: $RATE_CONTACTS/$RATE_COMPANIES/$RATE_CONVERSATIONS/$RATE_TICKETS, simulator at $RATE calls/min"
+start_simulator --contacts "$RATE_CONTACTS" --companies "$RATE_COMPANIES" --conversations "$RATE_CONVERSATIONS" --tickets "$RATE_TICKETS" \
+  --rate-limit "$RATE"
 for share in 0.8 1.0; do
   limited_before=$(counter rate_limited)
   run_sync "full sync, --rate-limit-share $share" "$work/rate-$share.sqlite" --full --rate-limit-share "$share"

@@ -105,8 +105,10 @@ public enum Catalog {
         // State first, then assignee: the dashboard's open-per-admin and open-per-team counts read the index alone;
         // assignee first, then state: an admin's conversations in one state. `parts_truncated`: `/sync` and the page
         // count truncated conversations on every request (a scan of the 100k mirror's 50k conversations took 80 ms).
+        // `created_at`: the newest conversation (the page's window) and lists sorted by it.
         ], indexes: [["state", "admin_assignee_id"], ["state", "team_assignee_id"], ["admin_assignee_id", "state"],
-                     ["team_assignee_id", "state"], ["updated_at"], ["id", "custom_attributes"], ["parts_truncated"]], columns: [
+                     ["team_assignee_id", "state"], ["updated_at"], ["created_at"], ["id", "custom_attributes"],
+                     ["parts_truncated"]], columns: [
             col("id", .id), col("type", .text), col("title", .text), col("created_at", .timestamp),
             col("updated_at", .timestamp), col("waiting_since", .timestamp), col("snoozed_until", .timestamp),
             col("state", .text), col("open", .boolean), col("read", .boolean), col("priority", .text),

@@ -7,6 +7,33 @@ import ReadAPI
 import Testing
 
 @Suite struct DashboardTests {
+    /// `/sync` reads the mirror once per write generation; its clock figures still move on every call, and a write makes
+    /// it read again.
+    @Test func syncStatusIsReadOncePerGenerationWithItsClockMovingOnEveryCall() async throws {
+        let mirror = try await freshMirror(contacts: 60, conversations: 20)
+        let reader = MirrorReader(store: mirror.store)
+        func entry(_ status: JSON, _ resource: String) -> JSON? {
+            status["data"]?.arrayValue?.first { $0["resource"]?.stringValue == resource }
+        }
+        let now = 2_000_000_000
+        let first = try await reader.syncStatus(now: now)
+        let later = try await reader.syncStatus(now: now + 60)
+        var moved = 0
+        for resource in ["contacts", "tags", "conversations", "tickets"] {
+            let (a, b) = (try #require(entry(first, resource)), try #require(entry(later, resource)))
+            let lag = try #require(a["lag_seconds"]?.intValue, "\(resource) has no lag")
+            #expect(b["lag_seconds"]?.intValue == lag + 60, "\(resource)")
+            #expect(b["seconds_since_success"]?.intValue == (a["seconds_since_success"]?.intValue).map { $0 + 60 })
+            moved += 1
+        }
+        #expect(moved == 4)
+        #expect((entry(first, "tags")?["rows"]?.intValue ?? 0) > 0)
+        try await mirror.store.write { tx in try tx.db.execute(sql: "DELETE FROM tags") }
+        let after = try await reader.syncStatus(now: now + 60)
+        #expect(entry(after, "tags")?["rows"]?.intValue == 0)
+        #expect(after["generation"]?.intValue == (first["generation"]?.intValue).map { $0 + 1 })
+    }
+
     @Test func countsMatchTheSimulatorsGroundTruth() async throws {
         let mirror = try await sharedMirror()
         let truth = mirror.truth

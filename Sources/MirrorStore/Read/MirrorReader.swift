@@ -24,6 +24,8 @@ public struct MirrorReader: Sendable {
     /// How long a read may run on the calling thread before it moves to a reader thread (see `timed`).
     let inlineBudget: Duration
     let inlineReaders: InlineReaders
+    /// `/sync`'s figures read from the mirror, kept for the generation they were read at (see `syncStatus`).
+    let statusSnapshot = StatusSnapshot()
 
     public init(store: MirrorDatabase, budget: Duration = .seconds(1), statusBudget: Duration = .seconds(30),
                 inlineBudget: Duration = .milliseconds(3)) {

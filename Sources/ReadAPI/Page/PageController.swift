@@ -46,13 +46,14 @@ struct PageController<Context: RequestContext>: Sendable {
         }
         let now = now()
         let status = try await reader.syncStatus(now: now, webhooks: service.inbox?.counters, health: service.health?.current)
-        let window = try await PageWindow.make(days: days, now: now, zone: lists.defaultTimeZone() ?? "UTC", lists: lists)
+        let window = try await PageWindow.make(days: days, now: now, zone: lists.defaultTimeZone() ?? "UTC", lists: lists,
+                                               cache: dashboardCache, reader: reader)
         let dashboard = try await dashboardCache.answer("\(window.key)", reader: reader) { [lists, service, window] in
             ByteBuffer(string: try await DashboardSection(lists: lists, service: service, window: window).render().markup)
         }
         var hits: [SearchHit]?
         if !search.trimmingCharacters(in: .whitespaces).isEmpty {
-            hits = try await reader.search(search, kinds: [], limit: 20)
+            hits = try await service.searchHits(search, kinds: [], limit: 20)
         }
         let workspace = service.health?.current.workspace?.name
         var body = ByteBuffer()
@@ -72,7 +73,7 @@ struct PageController<Context: RequestContext>: Sendable {
     /// tag is its content's hash rather than the mirror's generation: it also shows lag and webhook counters, which
     /// move without a write.
     static func respond(_ request: Request, body: ByteBuffer, type: String) -> Response {
-        let tag = "\"p-\(FNV1a.hex(bytes: body.readableBytesView))\""
+        let tag = "\"p-\(body.withUnsafeReadableBytes { FNV1a.hex(bytes: $0) })\""
         var headers = securityHeaders
         headers[.eTag] = tag
         if let match = request.headers[.ifNoneMatch], EntityTag.matches(match, tag) {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import IntercomAPI
+import MirrorStore
 
 /// The dashboard's time window: whole days in the workspace's time zone, ending today, or on the day of the newest
 /// conversation when the mirror holds none from the last `days` days (an old export, a quiet workspace), so the charts
@@ -27,9 +28,12 @@ struct PageWindow: Sendable, Hashable {
     /// The median time to first response is drawn per week over at least twelve weeks ending with the window.
     var weeksFrom: Int { days >= 84 ? from : to + 1 - 84 * 86_400 }
 
-    static func make<Context>(days: Int, now: Int, zone: String, lists: ReadController<Context>) async throws -> PageWindow {
-        let newestPage = try await lists.listAnswer(RouteTable.list("/conversations"),
-                                                    [("sort", "-created_at"), ("limit", "1"), ("fields", "created_at")])
+    static func make<Context>(days: Int, now: Int, zone: String, lists: ReadController<Context>, cache: GenerationCache,
+                              reader: MirrorReader) async throws -> PageWindow {
+        // Kept in the page's own cache: the list cache may be full of other answers, and this one then ran per request.
+        let newestPage = try await cache.answer("newest-conversation", reader: reader) {
+            try await lists.listAnswer(RouteTable.list("/conversations"), [("sort", "-created_at"), ("limit", "1"), ("fields", "created_at")])
+        }
         let newest = try JSON.parse(newestPage.readableBytesView)["data"]?.arrayValue?.first?["created_at"]?.intValue
         return make(days: days, now: now, zone: zone, newest: newest)
     }
