@@ -134,7 +134,7 @@ extension Catalog {
         SearchSourceSpec("conversation_part", "conversation_parts", text: ["body"], html: ["body"], conversation: "conversation_id"),
         SearchSourceSpec("note", "notes", text: ["body"], html: ["body"], contact: "contact_id"),
         SearchSourceSpec("contact", "contacts", text: ["name", "email"], contact: "id"),
-        SearchSourceSpec("ticket", "tickets", text: ["title", "description"], html: ["description"], ticket: "id"),
+        SearchSourceSpec("ticket", "tickets", text: ["title", "description"], html: ["title", "description"], ticket: "id"),
         SearchSourceSpec("ticket_part", "ticket_parts", text: ["body"], html: ["body"], ticket: "ticket_id"),
     ]
 

@@ -99,13 +99,22 @@ public struct MirrorTransaction {
     }
 
     /// Ids of `table` that the sweep `generation` did not see: gone from Intercom.
-    public func unswept(_ table: TableSpec, generation: Int) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT id FROM \(Schema.quoted(table.name)) WHERE \(Schema.sweepColumn) < ?", arguments: [generation])
+    /// With `changedBefore`, rows changed at or after it are kept: a sweep that read a search index (which lags) cannot
+    /// tell a recently changed row it was not shown from one that is gone.
+    public func unswept(_ table: TableSpec, generation: Int, changedBefore: Int? = nil) throws -> [String] {
+        var sql = "SELECT id FROM \(Schema.quoted(table.name)) WHERE \(Schema.sweepColumn) < ?"
+        var arguments: [DatabaseValueConvertible] = [generation]
+        if let changedBefore {
+            sql += " AND (updated_at IS NULL OR updated_at < ?)"
+            arguments.append(changedBefore)
+        }
+        return try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
     }
 
-    /// Deletes the rows of `table` that the completed sweep `generation` did not see; returns how many.
-    public func deleteUnswept(_ table: TableSpec, generation: Int, reason: String, at now: Int) throws -> Int {
-        let gone = try unswept(table, generation: generation)
+    /// Deletes the rows of `table` that the completed sweep `generation` did not see (and, with `changedBefore`, that did
+    /// not change since); returns how many.
+    public func deleteUnswept(_ table: TableSpec, generation: Int, changedBefore: Int? = nil, reason: String, at now: Int) throws -> Int {
+        let gone = try unswept(table, generation: generation, changedBefore: changedBefore)
         for id in gone { try delete(table, id: id, reason: reason, at: now) }
         return gone.count
     }

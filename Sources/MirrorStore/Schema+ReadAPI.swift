@@ -55,9 +55,9 @@ extension Schema {
                 );
                 CREATE TABLE search_refs (kind TEXT NOT NULL, ref TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (kind, ref)) WITHOUT ROWID;
                 """)
-            for source in searchSources { try db.execute(sql: searchTriggers(source)) }
+            for source in try present(searchSources, db) { try db.execute(sql: searchTriggers(source)) }
             // Rows mirrored before this migration are indexed once here; the triggers keep the index current after.
-            for source in searchSources {
+            for source in try present(searchSources, db) {
                 let select = "SELECT t.id AS id, \(source.text) AS body, \(source.conversationID) AS conversation_id, "
                     + "\(source.contactID) AS contact_id FROM \(quoted(source.table)) t WHERE \(source.text) <> ''"
                 let rows = try Row.fetchCursor(db, sql: on("t", select))
@@ -79,11 +79,17 @@ extension Schema {
     static func registerBatchedSearchMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v4-batched-search") { db in
             try db.execute(sql: "CREATE TABLE search_pending (kind TEXT NOT NULL, ref TEXT NOT NULL, PRIMARY KEY (kind, ref)) WITHOUT ROWID")
-            for source in searchSources {
+            for source in try present(searchSources, db) {
                 for event in ["insert", "update", "delete"] { try db.execute(sql: "DROP TRIGGER IF EXISTS search_\(source.kind)_\(event)") }
                 try db.execute(sql: queueTriggers(source))
             }
         }
+    }
+
+    /// The sources whose tables exist: a migration that predates a source's table (tickets came with v9) runs before
+    /// that table is made, and the migration that makes it adds the source's triggers.
+    static func present(_ sources: [SearchSource], _ db: Database) throws -> [SearchSource] {
+        try sources.filter { try db.tableExists($0.table) }
     }
 
     /// The SQL function that gives an HTML body's text (`HTMLText.plain`), registered on every connection of the pool.
@@ -99,7 +105,7 @@ extension Schema {
     static func registerSearchTextMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v8-search-text") { db in
             try db.execute(sql: "DELETE FROM search_index; DELETE FROM search_refs")
-            for source in searchSources {
+            for source in try present(searchSources, db) {
                 try db.execute(sql: "INSERT OR IGNORE INTO search_pending (kind, ref) SELECT '\(source.kind)', id FROM \(quoted(source.table))")
             }
             try flushSearchIndex(db)
@@ -127,7 +133,7 @@ extension Schema {
             DELETE FROM search_index WHERE rowid IN (SELECT r.doc FROM search_pending p JOIN search_refs r ON r.kind = p.kind AND r.ref = p.ref);
             DELETE FROM search_refs WHERE (kind, ref) IN (SELECT kind, ref FROM search_pending);
             """)
-        for source in searchSources {
+        for source in try present(searchSources, db) {
             // New documents take rowids above the highest in use; search_refs maps each row to its document. The CTE is
             // materialized so each row's text (an HTML body parsed by `plainTextFunction`) is computed once, not again
             // for the empty-text filter.

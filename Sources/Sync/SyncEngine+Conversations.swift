@@ -78,8 +78,13 @@ extension SyncEngine {
             return pages.reduce(0) { $0 + $1.details.count }
         }
         if sweeping {
+            // A sweep that paged a search (tickets have no list) may not have been shown what changed within the index
+            // lag of its start: such rows stay until a later sweep or a webhook says otherwise.
+            var changedBefore: Int?
+            if case .cursorSearch = style { changedBefore = (state.passStartedAt ?? Self.now()) - options.indexLagSeconds }
+            let guardTime = changedBefore
             report.deleted += try await store.write { tx in
-                try tx.deleteUnswept(table, generation: generation, reason: "absent_from_full_sweep", at: Self.now())
+                try tx.deleteUnswept(table, generation: generation, changedBefore: guardTime, reason: "absent_from_full_sweep", at: Self.now())
             }
         }
     }

@@ -255,6 +255,26 @@ import Testing
         }
     }
 
+    /// A ticket Intercom's search does not show yet (created within its index lag) but the mirror has from a webhook
+    /// is not deleted by a sweep that pages that search.
+    @Test func aSweepThroughALaggingSearchKeepsATicketItCouldNotSee() async throws {
+        try await withRig(Self.ticketOptions(seed: 48)) { rig in
+            try await rig.sync()
+            try await rig.control(.post, "/config", .object([("search_index_lag", .int(300))]))
+            let created = try await rig.control(.post, "/tickets", .object([("title", .string("Too new for search"))]))
+            let id = try #require(created["id"]?.stringValue)
+            let hint = NotificationHint(kind: .ticket, id: id)
+            let applied = try await rig.engine.applyHint(hint, notifications: [
+                IntercomNotification(id: "notif-lag", topic: "ticket.created", createdAt: nil, hint: hint),
+            ])
+            #expect(applied.outcome == "upserted")
+            let sweep = try await rig.sync(full: true, resources: [.tickets])
+            #expect(sweep.resources.first?.deleted == 0)
+            let kept = try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE id = ?", arguments: [id]) }
+            #expect(kept == 1, "the sweep deleted a ticket search did not show yet")
+        }
+    }
+
     /// A mirror made before tickets: opening it adds the ticket tables and their search triggers, and the next sync
     /// fills them and indexes ticket titles.
     @Test func anOlderMirrorGainsTheTicketTablesWhenOpened() async throws {
@@ -266,7 +286,9 @@ import Testing
                 for kind in ["ticket", "ticket_part"] {
                     for event in ["insert", "update", "delete"] { try tx.db.execute(sql: "DROP TRIGGER IF EXISTS search_\(kind)_\(event)") }
                 }
-                try tx.db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v9-tickets'")
+                // A mirror from before v8 too: that migration re-indexes every search source, and the ticket tables
+                // do not exist yet when it runs (it once failed on them, and the mirror could not be opened).
+                try tx.db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v8-search-text', 'v9-tickets')")
             }
             let reopened = try MirrorDatabase(path: rig.databasePath)
             let present = try await reopened.read { db in
