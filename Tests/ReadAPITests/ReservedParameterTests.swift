@@ -40,7 +40,9 @@ import Testing
         let segments = try #require(document.range(of: "\n  /segments:\n"))
         let next = document[segments.upperBound...].range(of: "\n  /")!.lowerBound
         let block = document[segments.upperBound..<next]
-        #expect(block.contains("name: \"count__eq\""))
-        #expect(block.contains("name: \"name\"\n"))
+        // Filters are defined once per resource under components/parameters and referenced from each route.
+        #expect(block.contains("\"$ref\": \"#/components/parameters/segments.count__eq\""))
+        #expect(block.contains("\"$ref\": \"#/components/parameters/segments.name\"\n"))
+        #expect(document.contains("\n    segments.count__eq:\n      name: \"count__eq\"\n"))
     }
 }

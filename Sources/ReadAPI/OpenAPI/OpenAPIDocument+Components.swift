@@ -32,7 +32,7 @@ extension OpenAPIDocument {
             param("format", "json (default), or csv / ndjson to stream the whole list",
                   [("type", .string("string")), ("enum", .array(["json", "csv", "ndjson"].map(JSON.string)))]),
             param("group_by", "Comma list of fields to count by", [("type", .string("string"))]),
-        ])
+        ] + filterParameterComponents)
     }
 
     static var responses: JSON {

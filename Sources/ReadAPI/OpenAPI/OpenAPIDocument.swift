@@ -176,19 +176,36 @@ public enum OpenAPIDocument {
 
     /// `field=value` filters, one per filterable column; `field__op` and `custom_attributes.KEY` work the same way.
     /// A column named as a reserved parameter (`count` of a segment) is filtered in the explicit form, `count__eq`.
+    /// Each is defined once per resource under `components/parameters` and referenced from every route of that resource:
+    /// written out per route, the document passed 1.3 MB (schemathesis reads at most 1 MiB of a response, and choked on it).
     static func filterParameters(_ resource: ReadResource) -> [JSON] {
-        resource.filterable.map { column in
+        filterDefinitions(resource).map { ref("parameters", $0.key) }
+    }
+
+    /// The filter parameters of every listed resource, for `components/parameters`.
+    static var filterParameterComponents: [(String, JSON)] {
+        var seen = Set<String>()
+        return RouteTable.lists.map(\.resource).filter { seen.insert($0.name).inserted }.flatMap { resource in
+            filterDefinitions(resource).map { ($0.key, $0.parameter) }
+        }
+    }
+
+    /// A resource's filters with their component keys (`conversations.metrics.time_to_first_response`).
+    static func filterDefinitions(_ resource: ReadResource) -> [(key: String, parameter: JSON)] {
+        let columns: [(String, JSON)] = resource.filterable.map { column in
             ListQuery.reserved.contains(column.name)
-                ? query(column.name + "__eq", "Filter: \(column.name) equals the value. `\(column.name)` alone is the reserved "
-                        + "parameter of that name, so this column takes the explicit form (\(column.name)__op=value for other operators)")
-                : query(column.name, "Filter: \(column.name) equals the value (\(column.name)__op=value for other operators)")
-        } + resource.joined.flatMap { join in
+                ? (column.name + "__eq", query(column.name + "__eq", "Filter: \(column.name) equals the value. `\(column.name)` alone is the reserved "
+                        + "parameter of that name, so this column takes the explicit form (\(column.name)__op=value for other operators)"))
+                : (column.name, query(column.name, "Filter: \(column.name) equals the value (\(column.name)__op=value for other operators)"))
+        }
+        let joined: [(String, JSON)] = resource.joined.flatMap { join in
             join.filterable.map { column in
                 let name = "\(join.prefix).\(column.name)"
-                return query(name, "Filter on the item's \(join.table.name): \(name) equals the value (\(name)__op=value for other "
-                             + "operators; also a sort field, sort=-\(name))")
+                return (name, query(name, "Filter on the item's \(join.table.name): \(name) equals the value (\(name)__op=value for other "
+                             + "operators; also a sort field, sort=-\(name))"))
             }
         }
+        return (columns + joined).map { (key: "\(resource.name).\($0.0)", parameter: $0.1) }
     }
 
     static func query(_ name: String, _ description: String, required: Bool = false) -> JSON {
