@@ -62,8 +62,8 @@ public struct ConversationMetrics: Sendable, Equatable {
     /// Intercom's author types of a person writing in: users and leads (`contact` in some payloads).
     static func isContact(_ type: String?) -> Bool { type == "user" || type == "lead" || type == "contact" }
 
-    /// Parts in time order, ties broken by part id (numerically when both are numbers).
-    static func ordered(_ parts: [Part]) -> [Part] {
+    /// Parts in time order, ties broken by part id (numerically when both are numbers): conversation and ticket parts.
+    static func ordered<P: TimedPart>(_ parts: [P]) -> [P] {
         parts.sorted { a, b in
             if a.createdAt != b.createdAt { return (a.createdAt ?? .min) < (b.createdAt ?? .min) }
             if let x = Int(a.id), let y = Int(b.id) { return x < y }
@@ -146,3 +146,12 @@ public struct ConversationMetrics: Sendable, Equatable {
         "count_reopens", "count_assignments", "count_conversation_parts",
     ]
 }
+
+/// A part of a conversation or ticket, as the metrics order them.
+protocol TimedPart {
+    var id: String { get }
+    var createdAt: Int? { get }
+}
+
+extension ConversationMetrics.Part: TimedPart {}
+extension TicketMetrics.Part: TimedPart {}

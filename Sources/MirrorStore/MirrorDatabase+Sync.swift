@@ -43,12 +43,7 @@ extension MirrorDatabase {
         }
     }
 
-    /// Conversations whose parts Intercom capped (see `MirrorTransaction.truncatedConversations`).
-    public func truncatedConversations() async throws -> Int {
-        try await pool.read { db in try MirrorTransaction(db: db).truncatedConversations() }
-    }
-
-    /// Items of `spec`'s table whose parts Intercom capped.
+    /// Items of `spec`'s table whose parts Intercom capped (see `MirrorTransaction.truncated`).
     public func truncated(_ spec: TruncationSpec) async throws -> Int {
         try await pool.read { db in try MirrorTransaction(db: db).truncated(spec) }
     }

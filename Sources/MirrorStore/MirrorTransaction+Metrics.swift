@@ -33,8 +33,7 @@ extension MirrorTransaction {
             default: metrics.ids[column.name]?.databaseValue ?? metrics.values[column.name]?.databaseValue ?? .null
             }
         }
-        try db.bound("INSERT OR REPLACE INTO \(Schema.quoted(table.name)) VALUES (\(table.columns.map { _ in "?" }.joined(separator: ", ")))",
-                     values).execute()
+        try db.bound(Self.insertSQL(table), values).execute()
     }
 
     /// Rewrites the `ticket_metrics` row of ticket `id` from its mirrored row and parts; removes it when the ticket is gone.
@@ -61,8 +60,7 @@ extension MirrorTransaction {
             default: metrics.values[column.name]?.databaseValue ?? .null
             }
         }
-        try db.bound("INSERT OR REPLACE INTO \(Schema.quoted(table.name)) VALUES (\(table.columns.map { _ in "?" }.joined(separator: ", ")))",
-                     values).execute()
+        try db.bound(Self.insertSQL(table), values).execute()
     }
 
     /// Every conversation's metrics, for a mirror that had none (the migration that adds the table).

@@ -31,11 +31,8 @@ extension MirrorTransaction {
             """).execute(arguments: [id, id])
     }
 
-    /// Conversations whose parts Intercom capped: the one count of `parts_truncated`, for the sync's report and the
-    /// dashboard.
-    public func truncatedConversations() throws -> Int { try truncated(Catalog.partsTruncation) }
-
-    /// Items of `spec`'s table whose parts Intercom capped.
+    /// Conversations or tickets (`spec`'s table) whose parts Intercom capped: the one count of `parts_truncated`, for the
+    /// sync's report and `/sync`.
     public func truncated(_ spec: TruncationSpec) throws -> Int {
         return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quoted(spec.table)) WHERE \(Schema.quoted(spec.flag)) = 1") ?? 0
     }

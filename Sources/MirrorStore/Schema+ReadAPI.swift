@@ -105,10 +105,11 @@ extension Schema {
     static func registerSearchTextMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v8-search-text") { db in
             try db.execute(sql: "DELETE FROM search_index; DELETE FROM search_refs")
-            for source in try present(searchSources, db) {
+            let sources = try present(searchSources, db)
+            for source in sources {
                 try db.execute(sql: "INSERT OR IGNORE INTO search_pending (kind, ref) SELECT '\(source.kind)', id FROM \(quoted(source.table))")
             }
-            try flushSearchIndex(db)
+            try flushSearchIndex(db, sources: sources)
         }
     }
 
@@ -127,13 +128,16 @@ extension Schema {
 
     /// Brings the index up to date with the rows queued in `search_pending`, inside the caller's transaction: their old
     /// documents leave, the current text of the rows that still exist goes in, each kind in one statement.
-    package static func flushSearchIndex(_ db: Database) throws {
+    package static func flushSearchIndex(_ db: Database) throws { try flushSearchIndex(db, sources: searchSources) }
+
+    /// The same over `sources`: every source, but in a migration that runs before some sources' tables exist (`present`).
+    static func flushSearchIndex(_ db: Database, sources: [SearchSource]) throws {
         guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM search_pending)")) == true else { return }
         try db.execute(sql: """
             DELETE FROM search_index WHERE rowid IN (SELECT r.doc FROM search_pending p JOIN search_refs r ON r.kind = p.kind AND r.ref = p.ref);
             DELETE FROM search_refs WHERE (kind, ref) IN (SELECT kind, ref FROM search_pending);
             """)
-        for source in try present(searchSources, db) {
+        for source in sources {
             // New documents take rowids above the highest in use; search_refs maps each row to its document. The CTE is
             // materialized so each row's text (an HTML body parsed by `plainTextFunction`) is computed once, not again
             // for the empty-text filter.

@@ -46,11 +46,7 @@ public struct TicketMetrics: Sendable, Equatable {
     public var partsTruncated = false
 
     public init(createdAt: Int?, stateCategory: String?, partsTruncated: Bool, parts unordered: [Part]) {
-        let parts = unordered.filter { $0.createdAt != nil }.sorted { a, b in
-            if a.createdAt != b.createdAt { return a.createdAt! < b.createdAt! }
-            if let x = Int(a.id), let y = Int(b.id) { return x < y }
-            return a.id < b.id
-        }
+        let parts = ConversationMetrics.ordered(unordered).filter { $0.createdAt != nil }
         func set(_ name: String, _ value: Int?) { if let value { values[name] = value } }
         func since(_ end: Int?) -> Int? { if let createdAt, let end { end - createdAt } else { nil } }
         let changes = parts.filter(\.isStateChange)

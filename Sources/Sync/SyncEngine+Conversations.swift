@@ -34,7 +34,7 @@ extension SyncEngine {
         report.deleted += try await syncDeletedConversations(access: context.access)
         report.mirrored = try await finishPass(state, table: TableSpec.conversations, indexLagSeconds: options.indexLagSeconds)
         // Truncation is a property of the mirror, not of one pass: report every conversation Intercom cut at 500.
-        report.truncated = try await store.truncatedConversations()
+        report.truncated = try await store.truncated(Catalog.partsTruncation)
     }
 
     /// Walks the pages of a listing of `table` (conversations, tickets), fetches each new or changed item whole from

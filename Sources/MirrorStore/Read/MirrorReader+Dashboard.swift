@@ -341,11 +341,12 @@ public struct SearchHit: Sendable {
         self.rank = rank
     }
 
-    /// The hit as JSON, its snippet still marked (for a cache of hits, not for the API).
-    public var json: JSON {
+    /// The hit as `/search` gives it (`snippet`, matches in `[` `]`), or with `marked` its snippet still marked (for a
+    /// cache of hits, read back by `init(json:)`).
+    public func json(marked: Bool = false) -> JSON {
         .object([("kind", .string(kind)), ("id", .string(id)), ("conversation_id", .string(conversationID)),
-                 ("contact_id", .string(contactID)), ("ticket_id", .string(ticketID)), ("marked", .string(markedSnippet)),
-                 ("rank", .double(rank))])
+                 ("contact_id", .string(contactID)), ("ticket_id", .string(ticketID)),
+                 marked ? ("marked", .string(markedSnippet)) : ("snippet", .string(snippet)), ("rank", .double(rank))])
     }
 
     /// A hit from its `json`.

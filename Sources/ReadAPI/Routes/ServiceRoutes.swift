@@ -135,11 +135,7 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIError(.badRequest, "missing_query", "Search needs q=words.", hint: "for example /search?q=refund")
         }
-        let hits = try await searchHits(text, kinds: kinds, limit: limit).map { hit in
-            JSON.object([("kind", .string(hit.kind)), ("id", .string(hit.id)), ("conversation_id", .string(hit.conversationID)),
-                         ("contact_id", .string(hit.contactID)),
-                         ("ticket_id", .string(hit.ticketID)), ("snippet", .string(hit.snippet)), ("rank", .double(hit.rank))])
-        }
+        let hits = try await searchHits(text, kinds: kinds, limit: limit).map { $0.json() }
         return .json(.object([("data", .array(hits))]))
     }
 
@@ -148,7 +144,7 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
         let reader = self.reader
         let key = JSON.array([.string(text), .array(kinds.map(JSON.string)), .int(limit)]).text
         let cached = try await searchCache.answer(key, reader: reader) {
-            ByteBuffer(bytes: JSON.array(try await reader.search(text, kinds: kinds, limit: limit).map(\.json)).encoded())
+            ByteBuffer(bytes: JSON.array(try await reader.search(text, kinds: kinds, limit: limit).map { $0.json(marked: true) }).encoded())
         }
         return try JSON.parse(cached.readableBytesView).arrayValue?.compactMap(SearchHit.init(json:)) ?? []
     }
