@@ -109,3 +109,35 @@ extension Checkpoint {
         if succeeded { lastSuccessAt = now }
     }
 }
+
+/// A checkpoint's row in `sync_state`, read and written through either engine.
+extension Checkpoint {
+    /// `sync_state`'s columns, in the order `load` reads and `store` writes them.
+    static let columns = ["resource", "mode", "position", "watermark", "pass_started_at", "sweep_generation",
+                          "last_incremental_at", "last_full_sweep_at", "last_success_at", "last_error", "updated_at"]
+
+    /// The stored checkpoint of `resource`, or nil.
+    static func load(_ resource: String, _ sql: any SQLRunner) throws -> Checkpoint? {
+        let list = columns.map(Schema.quoted).joined(separator: ", ")
+        guard let row = try sql.fetch("SELECT \(list) FROM sync_state WHERE resource = ?", resource).first else { return nil }
+        var checkpoint = Checkpoint(resource: resource)
+        checkpoint.mode = row[1].string.flatMap(Mode.init(rawValue:)) ?? .idle
+        checkpoint.position = row[2].string
+        checkpoint.watermark = row[3].integer
+        checkpoint.passStartedAt = row[4].integer
+        checkpoint.sweepGeneration = row[5].integer ?? 0
+        checkpoint.lastIncrementalAt = row[6].integer
+        checkpoint.lastFullSweepAt = row[7].integer
+        checkpoint.lastSuccessAt = row[8].integer
+        checkpoint.lastError = row[9].string
+        checkpoint.updatedAt = row[10].integer ?? 0
+        return checkpoint
+    }
+
+    /// Writes this checkpoint over the stored one.
+    func store(_ sql: any SQLRunner) throws {
+        try sql.run(sql.dialect.upsert("sync_state", columns: Self.columns, key: ["resource"]),
+                    resource, mode.rawValue, position, watermark, passStartedAt, sweepGeneration, lastIncrementalAt,
+                    lastFullSweepAt, lastSuccessAt, lastError, updatedAt)
+    }
+}

@@ -19,24 +19,24 @@ extension MirrorDatabase {
         guard !ids.isEmpty else { return [:] }
         let contacts = TableSpec.contacts, notes = TableSpec.notes
         let counted = contacts.children.filter { $0.fullList != nil }
-        return try await pool.read { db in
+        return try await reading { sql in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            let arguments = StatementArguments(ids)
+            let arguments = ids.map(\.databaseValue)
             var result: [String: StoredContact] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, updated_at FROM \(Schema.quoted(contacts.name)) WHERE id IN (\(marks))",
-                                        arguments: arguments) {
-                result[row["id"]] = StoredContact(updatedAt: row["updated_at"])
+            for row in try sql.rows("SELECT id, updated_at FROM \(Schema.quoted(contacts.name)) WHERE id IN (\(marks))",
+                                    arguments, limit: .max) {
+                result[row[0].string ?? ""] = StoredContact(updatedAt: row[1].integer)
             }
             let owner = Schema.quoted("contact_id")
-            for row in try Row.fetchAll(db, sql: "SELECT \(owner) AS owner, id FROM \(Schema.quoted(notes.name)) WHERE \(owner) IN (\(marks))",
-                                        arguments: arguments) {
-                result[row["owner"], default: StoredContact()].noteIDs.insert(row["id"])
+            for row in try sql.rows("SELECT \(owner) AS owner, id FROM \(Schema.quoted(notes.name)) WHERE \(owner) IN (\(marks))",
+                                    arguments, limit: .max) {
+                result[row[0].string ?? "", default: StoredContact()].noteIDs.insert(row[1].string ?? "")
             }
             for child in counted {
                 let owner = Schema.quoted(child.ownerColumn)
-                let sql = "SELECT \(owner) AS owner, COUNT(*) AS n FROM \(Schema.quoted(child.table)) WHERE \(owner) IN (\(marks)) GROUP BY \(owner)"
-                for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-                    result[row["owner"], default: StoredContact()].childCounts[child.table] = row["n"]
+                let query = "SELECT \(owner) AS owner, COUNT(*) AS n FROM \(Schema.quoted(child.table)) WHERE \(owner) IN (\(marks)) GROUP BY \(owner)"
+                for row in try sql.rows(query, arguments, limit: .max) {
+                    result[row[0].string ?? "", default: StoredContact()].childCounts[child.table] = row[1].integer ?? 0
                 }
             }
             return result
@@ -45,20 +45,20 @@ extension MirrorDatabase {
 
     /// Items of `spec`'s table whose parts Intercom capped (see `MirrorTransaction.truncated`).
     public func truncated(_ spec: TruncationSpec) async throws -> Int {
-        try await pool.read { db in try MirrorTransaction(db: db).truncated(spec) }
+        try await reading { sql in try MirrorTransaction(sql: sql).truncated(spec) }
     }
 
     /// Up to `limit` ids of users (contacts whose role is not `lead`) after `after`, in id order.
     public func userIDs(after: String, limit: Int) async throws -> [String] {
         let contacts = TableSpec.contacts
-        return try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM \(Schema.quoted(contacts.name)) WHERE role IS NOT 'lead' AND id > ? ORDER BY id LIMIT ?",
-                                arguments: [after, limit])
+        return try await reading { sql in
+            try sql.strings("SELECT id FROM \(Schema.quoted(contacts.name)) WHERE role IS DISTINCT FROM 'lead' AND id > ? ORDER BY id LIMIT ?",
+                            [after.databaseValue, limit.databaseValue])
         }
     }
 
     /// Every id `table` holds, in order.
     public func ids(of table: TableSpec) async throws -> [String] {
-        try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM \(Schema.quoted(table.name)) ORDER BY id") }
+        try await reading { sql in try sql.strings("SELECT id FROM \(Schema.quoted(table.name)) ORDER BY id") }
     }
 }

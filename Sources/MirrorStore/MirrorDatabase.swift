@@ -2,12 +2,19 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import IntercomAPI
+import Logging
 
-/// Owns the mirror's one `DatabasePool` (WAL: readers never wait for the sync's writes) and its migrations.
+/// Owns the mirror's connections and its migrations, on either engine: one SQLite `DatabasePool` (WAL: readers never
+/// wait for the sync's writes), or a PostgreSQL schema (`PostgresEngine`: one writer connection and a pool of readers).
 public final class MirrorDatabase: Sendable {
-    /// Internal: everything outside the store goes through its typed functions.
-    let pool: DatabasePool
-    /// The mirror file's path (the read side opens its inline connections on it).
+    /// The engine behind the store; everything outside it goes through its typed functions.
+    enum Engine: Sendable {
+        case sqlite(DatabasePool)
+        case postgres(PostgresEngine)
+    }
+
+    let engine: Engine
+    /// The mirror file's path (the read side opens its inline connections on it); empty on PostgreSQL.
     let path: String
     /// Values of an unexpected JSON type written since the sync last took them, per table and column.
     public let drift = DriftTally()
@@ -25,7 +32,8 @@ public final class MirrorDatabase: Sendable {
             db.add(function: Schema.plainText)
         }
         self.path = path
-        pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        engine = .sqlite(pool)
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
@@ -52,6 +60,55 @@ public final class MirrorDatabase: Sendable {
     }
 
     /// Deletes the mirror file at `path` with its WAL and shared-memory files, if they exist (tests, scratch mirrors).
+    /// Opens the mirror at `location`: a SQLite file, or a PostgreSQL schema (created and migrated if needed).
+    public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "intercache.store")) async throws -> MirrorDatabase {
+        switch location {
+        case let .sqlite(path): try MirrorDatabase(path: path)
+        case let .postgres(postgres): MirrorDatabase(postgres: try await PostgresEngine.open(postgres, logger: logger))
+        }
+    }
+
+    init(postgres: PostgresEngine) {
+        engine = .postgres(postgres)
+        path = ""
+    }
+
+    /// The SQLite pool; the SQLite-only paths (tests that look at the file, its inline readers) call it.
+    var pool: DatabasePool {
+        guard case let .sqlite(pool) = engine else { preconditionFailure("a SQLite-only path ran on PostgreSQL") }
+        return pool
+    }
+
+    /// The PostgreSQL engine, or nil for a SQLite mirror.
+    var postgres: PostgresEngine? {
+        if case let .postgres(engine) = engine { return engine }
+        return nil
+    }
+
+    /// How the engine spells what differs (see `SQLDialect`).
+    package var dialect: any SQLDialect {
+        switch engine {
+        case .sqlite: SQLiteDialect()
+        case .postgres: PostgresDialect()
+        }
+    }
+
+    /// `sqlite` or `postgres`.
+    public var engineName: String { dialect.name }
+
+    /// Where the mirror lives, without its password (for `/sync` and the logs).
+    public var locationDescription: String {
+        switch engine {
+        case .sqlite: path
+        case let .postgres(engine): engine.location.redacted
+        }
+    }
+
+    /// Closes the engine's connections (PostgreSQL; a SQLite pool closes when released).
+    public func close() async {
+        if let postgres { await postgres.close() }
+    }
+
     public static func removeFiles(at path: String) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
@@ -62,40 +119,61 @@ public final class MirrorDatabase: Sendable {
     /// Every write also advances the mirror's generation, which the read API turns into ETags.
     public func write<T: Sendable>(_ body: @escaping @Sendable (MirrorTransaction) throws -> T) async throws -> T {
         let drift = self.drift
-        return try await pool.write { db in
-            let result = try body(MirrorTransaction(db: db, drift: drift))
-            try Schema.flushSearchIndex(db)
-            try db.execute(sql: "UPDATE mirror_generation SET generation = generation + 1, changed_at = ?",
-                           arguments: [Int(Date().timeIntervalSince1970)])
-            return result
+        switch engine {
+        case let .sqlite(pool):
+            return try await pool.write { db in
+                let result = try body(MirrorTransaction(db: db, drift: drift))
+                try Schema.flushSearchIndex(db)
+                try Self.advanceGeneration(SQLiteRunner(db: db))
+                return result
+            }
+        case let .postgres(engine):
+            return try await engine.write { sql in
+                let result = try body(MirrorTransaction(sql: sql, drift: drift))
+                try PostgresSchema.flushSearchIndex(sql)
+                try Self.advanceGeneration(sql)
+                return result
+            }
         }
+    }
+
+    static func advanceGeneration(_ sql: any SQLRunner) throws {
+        try sql.run("UPDATE mirror_generation SET generation = generation + 1, changed_at = ?", Int(Date().timeIntervalSince1970))
     }
 
     // MARK: - Reads
 
-    /// Runs `body` on a read-only snapshot. Package-visible for tests that look at rows directly.
+    /// Runs `body` on a read-only SQLite snapshot. Package-visible for tests that look at rows directly.
     package func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
     }
 
+    /// Runs `body` on a read-only snapshot of either engine.
+    package func reading<T: Sendable>(_ body: @escaping @Sendable (any SQLRunner) throws -> T) async throws -> T {
+        switch engine {
+        case let .sqlite(pool): try await pool.read { db in try body(SQLiteRunner(db: db)) }
+        case let .postgres(engine): try await engine.read(body)
+        }
+    }
+
     /// The stored checkpoint of `resource`, or a fresh one.
     public func checkpoint(_ resource: String) async throws -> Checkpoint {
-        try await pool.read { db in try Checkpoint.fetchOne(db, key: resource) } ?? Checkpoint(resource: resource)
+        try await reading { sql in try Checkpoint.load(resource, sql) } ?? Checkpoint(resource: resource)
     }
 
     /// Stored `updated_at` of the given ids of `table`, read without taking the writer.
     public func storedUpdatedAt(_ table: TableSpec, ids: [String]) async throws -> [String: Int] {
-        try await pool.read { db in try MirrorTransaction(db: db).storedUpdatedAt(table, ids: ids) }
+        try await reading { sql in try MirrorTransaction(sql: sql).storedUpdatedAt(table, ids: ids) }
     }
 
     /// Ids of `table` that the sweep `generation` did not see.
     public func unswept(_ table: TableSpec, generation: Int) async throws -> [String] {
-        try await pool.read { db in try MirrorTransaction(db: db).unswept(table, generation: generation) }
+        try await reading { sql in try MirrorTransaction(sql: sql).unswept(table, generation: generation) }
     }
 
     /// Rows of `table`.
     public func count(_ table: TableSpec) async throws -> Int {
-        try await pool.read { db in try MirrorTransaction(db: db).count(table) }
+        try await reading { sql in try MirrorTransaction(sql: sql).count(table) }
     }
 }
 
@@ -107,6 +185,12 @@ public struct MirrorGeneration: Sendable, Equatable {
 
     /// The generation as `db`'s snapshot sees it. Read with `valueRows`: every API read asks for it, and GRDB's `Row`
     /// (a copied row and a column-name lookup) was 1.7% of a join read's CPU.
+    static func current(_ sql: any SQLRunner) throws -> MirrorGeneration {
+        if let db = sql.sqlite { return try current(db) }
+        let row = try sql.fetch("SELECT generation, changed_at FROM mirror_generation").first
+        return MirrorGeneration(generation: row?[0].integer ?? 0, changedAt: row?[1].integer ?? 0)
+    }
+
     static func current(_ db: Database) throws -> MirrorGeneration {
         let row = try db.cachedStatement(sql: "SELECT generation, changed_at FROM mirror_generation").valueRows(limit: 1).first
         return MirrorGeneration(generation: row.flatMap { Int.fromDatabaseValue($0[0]) } ?? 0,

@@ -8,19 +8,19 @@ extension MirrorTransaction {
         let table = TableSpec.conversationMetrics
         // Positional reads of cached statements: this runs once per conversation written, inside the sync's batches,
         // and GRDB's `Row` (a copy and a name lookup per column) cost more than the computation.
-        guard let row = try db.bound("""
+        guard let row = try sql.rows("""
             SELECT created_at, source_author_type, parts_truncated, statistics FROM conversations WHERE id = ?
-            """, [id.databaseValue]).storeRows(limit: 1).first else {
-            try db.execute(sql: "DELETE FROM \(Schema.quoted(table.name)) WHERE conversation_id = ?", arguments: [id])
+            """, [id.databaseValue], limit: 1).first else {
+            try sql.run("DELETE FROM \(Schema.quoted(table.name)) WHERE conversation_id = ?", id)
             return
         }
         let statistics = row[3].string.flatMap { try? JSON.parse(Array($0.utf8)) }
         let conversation = ConversationMetrics.Conversation(createdAt: row[0].integer, sourceAuthorType: row[1].string,
                                                             partsTruncated: row[2].integer == 1, statistics: statistics)
-        let parts = try db.bound("""
+        let parts = try sql.rows("""
             SELECT id, part_type, author_type, author_id, body, created_at, assigned_to_type, assigned_to_id
             FROM conversation_parts WHERE conversation_id = ?
-            """, [id.databaseValue]).storeRows().map { part in
+            """, [id.databaseValue], limit: .max).map { part in
             ConversationMetrics.Part(id: part[0].string ?? "", partType: part[1].string, authorType: part[2].string,
                                      authorID: part[3].string, body: part[4].string, createdAt: part[5].integer,
                                      assignedToType: part[6].string, assignedToID: part[7].string)
@@ -33,20 +33,20 @@ extension MirrorTransaction {
             default: metrics.ids[column.name]?.databaseValue ?? metrics.values[column.name]?.databaseValue ?? .null
             }
         }
-        try db.bound(Self.insertSQL(table), values).execute()
+        try sql.execute(insertSQL(table), values)
     }
 
     /// Rewrites the `ticket_metrics` row of ticket `id` from its mirrored row and parts; removes it when the ticket is gone.
     func refreshMetrics(ticket id: String) throws {
         let table = TableSpec.ticketMetrics
-        guard let row = try db.bound("SELECT created_at, state_category, parts_truncated FROM tickets WHERE id = ?",
-                                     [id.databaseValue]).storeRows(limit: 1).first else {
-            try db.execute(sql: "DELETE FROM \(Schema.quoted(table.name)) WHERE ticket_id = ?", arguments: [id])
+        guard let row = try sql.rows("SELECT created_at, state_category, parts_truncated FROM tickets WHERE id = ?",
+                                     [id.databaseValue], limit: 1).first else {
+            try sql.run("DELETE FROM \(Schema.quoted(table.name)) WHERE ticket_id = ?", id)
             return
         }
-        let parts = try db.bound("""
+        let parts = try sql.rows("""
             SELECT id, part_type, author_type, body, created_at, previous_ticket_state, ticket_state FROM ticket_parts WHERE ticket_id = ?
-            """, [id.databaseValue]).storeRows().map { part in
+            """, [id.databaseValue], limit: .max).map { part in
             TicketMetrics.Part(id: part[0].string ?? "", partType: part[1].string, authorType: part[2].string, body: part[3].string,
                                createdAt: part[4].integer, previousState: part[5].string, state: part[6].string)
         }
@@ -60,7 +60,7 @@ extension MirrorTransaction {
             default: metrics.values[column.name]?.databaseValue ?? .null
             }
         }
-        try db.bound(Self.insertSQL(table), values).execute()
+        try sql.execute(insertSQL(table), values)
     }
 
     /// Every conversation's metrics, for a mirror that had none (the migration that adds the table).

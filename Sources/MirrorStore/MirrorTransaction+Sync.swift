@@ -4,8 +4,8 @@ import GRDB
 extension MirrorTransaction {
     /// Marks rows as seen by a full sweep without rewriting them (unchanged conversations).
     public func stamp(_ table: TableSpec, ids: [String], sweep: Int) throws {
-        let statement = try db.cachedStatement(sql: "UPDATE \(Schema.quoted(table.name)) SET \(Schema.sweepColumn) = ? WHERE id = ?")
-        for id in ids { try statement.execute(arguments: [sweep, id]) }
+        let update = "UPDATE \(Schema.quoted(table.name)) SET \(Schema.sweepColumn) = ? WHERE id = ?"
+        for id in ids { try sql.run(update, sweep, id) }
     }
 
     /// After a conversation or its parts were written: records whether Intercom cut its parts, and rewrites its
@@ -24,23 +24,24 @@ extension MirrorTransaction {
     /// Records whether Intercom cut an item's parts: its total is more than the parts we hold.
     func markPartsTruncation(_ spec: TruncationSpec, id: String) throws {
         let (table, flag, total) = (Schema.quoted(spec.table), Schema.quoted(spec.flag), Schema.quoted(spec.total))
-        try db.cachedStatement(sql: """
-            UPDATE \(table) SET \(flag) =
-              (COALESCE(\(total), 0) > (SELECT COUNT(*) FROM \(Schema.quoted(spec.parts)) WHERE \(Schema.quoted(spec.owner)) = ?))
+        try sql.run("""
+            UPDATE \(table) SET \(flag) = CASE WHEN
+              COALESCE(\(total), 0) > (SELECT COUNT(*) FROM \(Schema.quoted(spec.parts)) WHERE \(Schema.quoted(spec.owner)) = ?)
+              THEN 1 ELSE 0 END
             WHERE id = ?
-            """).execute(arguments: [id, id])
+            """, id, id)
     }
 
     /// Conversations or tickets (`spec`'s table) whose parts Intercom capped: the one count of `parts_truncated`, for the
     /// sync's report and `/sync`.
     public func truncated(_ spec: TruncationSpec) throws -> Int {
-        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quoted(spec.table)) WHERE \(Schema.quoted(spec.flag)) = 1") ?? 0
+        try sql.integer("SELECT COUNT(*) FROM \(Schema.quoted(spec.table)) WHERE \(Schema.quoted(spec.flag)) = 1") ?? 0
     }
 
     /// Opens a `sync_runs` row and returns its id.
     public func openRun(resource: String, mode: String, at now: Int) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO sync_runs (resource, mode, started_at) VALUES (?, ?, ?)", arguments: [resource, mode, now])
-        return db.lastInsertedRowID
+        let id = try sql.fetch("INSERT INTO sync_runs (resource, mode, started_at) VALUES (?, ?, ?) RETURNING id", resource, mode, now)
+        return Int64(id.first?.first?.integer ?? 0)
     }
 
     /// Closes a `sync_runs` row with what the pass wrote and what Intercom said it has. `status` is `succeeded`,
@@ -53,37 +54,37 @@ extension MirrorTransaction {
         let driftJSON: JSON? = drift.isEmpty ? nil : .object(drift.map { field in
             (field.name, .object([("count", .int(field.count)), ("seen", .array(field.seen.map(JSON.string)))]))
         })
-        try db.execute(sql: """
+        try sql.run("""
             UPDATE sync_runs SET finished_at = ?, status = ?, rows_written = ?, deleted = ?, mirrored_total = ?,
               intercom_total = ?, mismatch = ?, truncated = ?, api_calls = ?, error = ?, http_status = ?, error_code = ?,
               endpoint = ?, drift_values = ?, drift_fields = ?, notes = ? WHERE id = ?
-            """, arguments: [now, status, written, deleted, mirrored, intercomTotal, mismatch, truncated, apiCalls,
-                             error ?? problem?.message, problem?.status, problem?.code, problem?.endpoint,
-                             drift.reduce(0) { $0 + $1.count }, driftJSON?.text,
-                             notes.isEmpty ? nil : JSON.array(notes.map(JSON.string)).text, id])
+            """, now, status, written, deleted, mirrored, intercomTotal, mismatch, truncated, apiCalls,
+                    error ?? problem?.message, problem?.status, problem?.code, problem?.endpoint,
+                    drift.reduce(0) { $0 + $1.count }, driftJSON?.text,
+                    notes.isEmpty ? nil : JSON.array(notes.map(JSON.string)).text, id)
     }
 
     /// Records whether a sub-resource or optional feed of `resource` (its `scope`, such as `notes` or
     /// `conversations_deleted`) answered this pass: `problem` nil is `ok`. `since` keeps the time the status began.
     public func recordAccess(scope: String, resource: String, problem: AccessProblem?, at now: Int) throws {
         let status = problem == nil ? "ok" : "unavailable"
-        try db.execute(sql: """
+        try sql.run("""
             INSERT INTO sync_access (scope, resource, status, http_status, code, message, endpoint, since, checked_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (scope) DO UPDATE SET resource = excluded.resource, status = excluded.status,
               http_status = excluded.http_status, code = excluded.code, message = excluded.message,
               endpoint = excluded.endpoint, checked_at = excluded.checked_at,
               since = CASE WHEN sync_access.status = excluded.status THEN sync_access.since ELSE excluded.since END
-            """, arguments: [scope, resource, status, problem?.status, problem?.code, problem?.message, problem?.endpoint, now, now])
+            """, scope, resource, status, problem?.status, problem?.code, problem?.message, problem?.endpoint, now, now)
     }
 
     /// Runs a process killed mid-pass left open are closed as interrupted.
     public func closeInterruptedRuns(at now: Int) throws {
-        try db.execute(sql: "UPDATE sync_runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'", arguments: [now])
+        try sql.run("UPDATE sync_runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'", now)
     }
 
     /// Rows in `table`.
     public func count(_ table: TableSpec) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quoted(table.name))") ?? 0
+        try sql.integer("SELECT COUNT(*) FROM \(Schema.quoted(table.name))") ?? 0
     }
 }

@@ -47,36 +47,34 @@ extension MirrorTransaction {
     public func appliedNotifications(_ notificationIDs: [String]) throws -> Set<String> {
         guard !notificationIDs.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: notificationIDs.count).joined(separator: ",")
-        return Set(try String.fetchAll(db, sql: "SELECT notification_id FROM webhook_deliveries WHERE notification_id IN (\(marks))",
-                                       arguments: StatementArguments(notificationIDs)))
+        return Set(try sql.strings("SELECT notification_id FROM webhook_deliveries WHERE notification_id IN (\(marks))",
+                                   notificationIDs.map(\.databaseValue)))
     }
 
     /// Records applied notifications; call it in the transaction that applied them.
     public func recordDeliveries(_ deliveries: [WebhookDelivery], at now: Int) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO webhook_deliveries (notification_id, topic, resource, item_id, notified_at, applied_at, outcome)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
-        for d in deliveries {
-            try statement.execute(arguments: [d.notificationID, d.topic, d.resource, d.itemID, d.notifiedAt, now, d.outcome])
-        }
+        let insert = """
+            INSERT INTO webhook_deliveries (notification_id, topic, resource, item_id, notified_at, applied_at, outcome)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """
+        for d in deliveries { try sql.run(insert, d.notificationID, d.topic, d.resource, d.itemID, d.notifiedAt, now, d.outcome) }
     }
 
     /// Forgets deliveries applied before `cutoff`: long past Intercom's one retry, so they cannot come back.
     public func pruneDeliveries(before cutoff: Int) throws {
-        try db.execute(sql: "DELETE FROM webhook_deliveries WHERE applied_at < ?", arguments: [cutoff])
+        try sql.run("DELETE FROM webhook_deliveries WHERE applied_at < ?", cutoff)
     }
 
     /// The sweep generation rows written outside a sweep should carry: the one under way, or the last completed.
     /// Stamping an older one would let a sweep in progress count the row as gone.
     public func currentSweepGeneration(_ resource: String) throws -> Int {
-        try Checkpoint.fetchOne(db, key: resource)?.sweepGeneration ?? 0
+        try Checkpoint.load(resource, sql)?.sweepGeneration ?? 0
     }
 }
 
 extension MirrorDatabase {
     /// The ids among `notificationIDs` the mirror has already applied, read without taking the writer.
     public func appliedNotifications(_ notificationIDs: [String]) async throws -> Set<String> {
-        try await pool.read { db in try MirrorTransaction(db: db).appliedNotifications(notificationIDs) }
+        try await reading { sql in try MirrorTransaction(sql: sql).appliedNotifications(notificationIDs) }
     }
 }

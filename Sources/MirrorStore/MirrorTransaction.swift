@@ -4,13 +4,22 @@ import IntercomAPI
 
 /// The sync's writes inside one transaction: upserts with their child lists, deletions, and the checkpoint.
 public struct MirrorTransaction {
-    package let db: Database
+    /// The transaction's connection, on either engine.
+    package let sql: any SQLRunner
     /// Where values of an unexpected JSON type are counted; nil outside the sync's writes.
     public var drift: DriftTally?
 
-    package init(db: Database, drift: DriftTally? = nil) {
-        self.db = db
+    package init(sql: any SQLRunner, drift: DriftTally? = nil) {
+        self.sql = sql
         self.drift = drift
+    }
+
+    package init(db: Database, drift: DriftTally? = nil) { self.init(sql: SQLiteRunner(db: db), drift: drift) }
+
+    /// The SQLite connection, for tests and SQLite-only paths; a PostgreSQL mirror has none.
+    package var db: Database {
+        guard let db = sql.sqlite else { preconditionFailure("a SQLite-only path ran on \(sql.dialect.name)") }
+        return db
     }
 
     /// `item`'s column values for `table` (see `Normalizer.row`), counting drift in this transaction's tally.
@@ -31,15 +40,14 @@ public struct MirrorTransaction {
             drift?.record(table: table.name, column: table.columns[missing].name, seen: "null key")
             return
         }
-        try db.bound(Self.insertSQL(table), table.keepsRaw ? values + [sweep.databaseValue] : values).execute()
+        try sql.execute(insertSQL(table), table.keepsRaw ? values + [sweep.databaseValue] : values)
         guard !table.children.isEmpty else { return }
         let id = Normalizer.value(table.columns[0], item: item, owner: owner)
         guard let ownerID = String.fromDatabaseValue(id) else { return }
         for child in table.children where !keep.contains(child.table) {
             let spec = Catalog.table(child.table)
             if child.replaces {
-                try db.cachedStatement(sql: "DELETE FROM \(Schema.quoted(spec.name)) WHERE \(Schema.quoted(child.ownerColumn)) = ?")
-                    .execute(arguments: [ownerID])
+                try sql.run("DELETE FROM \(Schema.quoted(spec.name)) WHERE \(Schema.quoted(child.ownerColumn)) = ?", ownerID)
             }
             let elements = fullLists[child.table] ?? Normalizer.lookup(item, child.arrayPath)?.arrayValue
                 ?? child.alternatePath.flatMap { Normalizer.lookup(item, $0)?.arrayValue } ?? []
@@ -62,12 +70,9 @@ public struct MirrorTransaction {
 
     /// Replaces the rows of `table` where `column = value` with `rows` (full column values in catalog order).
     func replaceRows(_ table: TableSpec, where column: String, equals value: String, rows: [[DatabaseValue]]) throws {
-        try db.execute(sql: "DELETE FROM \(Schema.quoted(table.name)) WHERE \(Schema.quoted(column)) = ?", arguments: [value])
-        let statement = try db.cachedStatement(sql: Self.insertSQL(table))
-        for row in rows {
-            statement.bind(values: table.keepsRaw ? row + [0.databaseValue] : row)
-            try statement.execute()
-        }
+        try sql.run("DELETE FROM \(Schema.quoted(table.name)) WHERE \(Schema.quoted(column)) = ?", value)
+        let insert = insertSQL(table)
+        for row in rows { try sql.execute(insert, table.keepsRaw ? row + [0.databaseValue] : row) }
     }
 
     /// Removes a record and everything hanging off it, and records why in `deletions`.
@@ -75,26 +80,25 @@ public struct MirrorTransaction {
     public func delete(_ table: TableSpec, id: String, reason: String, mergedInto: String? = nil, at now: Int) throws {
         if let survivor = mergedInto, table.name == TableSpec.contacts.name {
             for (link, column) in Catalog.contactReferences {
-                try db.execute(sql: "UPDATE OR IGNORE \(Schema.quoted(link)) SET \(Schema.quoted(column)) = ? WHERE \(Schema.quoted(column)) = ?",
-                               arguments: [survivor, id])
+                let move = sql.dialect.moveLinks(link, column: column, key: Catalog.table(link).primaryKey, from: id, to: survivor)
+                try sql.rows(move)
             }
         }
-        try deleteDescendants(of: table, ownerIDs: "SELECT ?", arguments: [id])
+        try deleteDescendants(of: table, ownerIDs: "SELECT ?", arguments: [id.databaseValue])
         for (dependent, column) in Catalog.dependents[table.name] ?? [] {
-            try db.execute(sql: "DELETE FROM \(Schema.quoted(dependent)) WHERE \(Schema.quoted(column)) = ?", arguments: [id])
+            try sql.run("DELETE FROM \(Schema.quoted(dependent)) WHERE \(Schema.quoted(column)) = ?", id)
         }
-        try db.execute(sql: "DELETE FROM \(Schema.quoted(table.name)) WHERE id = ?", arguments: [id])
-        try db.execute(sql: "INSERT OR REPLACE INTO deletions (resource, id, reason, merged_into, detected_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [table.name, id, reason, mergedInto, now])
+        try sql.run("DELETE FROM \(Schema.quoted(table.name)) WHERE id = ?", id)
+        try sql.run(sql.dialect.upsert("deletions", columns: ["resource", "id", "reason", "merged_into", "detected_at"], key: ["resource", "id"]),
+                    table.name, id, reason, mergedInto, now)
     }
 
-    private func deleteDescendants(of table: TableSpec, ownerIDs: String, arguments: StatementArguments) throws {
+    private func deleteDescendants(of table: TableSpec, ownerIDs: String, arguments: [DatabaseValue]) throws {
         for child in table.children {
             let spec = Catalog.table(child.table)
             let owned = "SELECT \(Schema.quoted(spec.primaryKey[0])) FROM \(Schema.quoted(spec.name)) WHERE \(Schema.quoted(child.ownerColumn)) IN (\(ownerIDs))"
             if !spec.children.isEmpty { try deleteDescendants(of: spec, ownerIDs: owned, arguments: arguments) }
-            try db.execute(sql: "DELETE FROM \(Schema.quoted(spec.name)) WHERE \(Schema.quoted(child.ownerColumn)) IN (\(ownerIDs))",
-                           arguments: arguments)
+            try sql.execute("DELETE FROM \(Schema.quoted(spec.name)) WHERE \(Schema.quoted(child.ownerColumn)) IN (\(ownerIDs))", arguments)
         }
     }
 
@@ -102,13 +106,13 @@ public struct MirrorTransaction {
     /// With `changedBefore`, rows changed at or after it are kept: a sweep that read a search index (which lags) cannot
     /// tell a recently changed row it was not shown from one that is gone.
     public func unswept(_ table: TableSpec, generation: Int, changedBefore: Int? = nil) throws -> [String] {
-        var sql = "SELECT id FROM \(Schema.quoted(table.name)) WHERE \(Schema.sweepColumn) < ?"
-        var arguments: [DatabaseValueConvertible] = [generation]
+        var query = "SELECT id FROM \(Schema.quoted(table.name)) WHERE \(Schema.sweepColumn) < ?"
+        var arguments = [generation.databaseValue]
         if let changedBefore {
-            sql += " AND (updated_at IS NULL OR updated_at < ?)"
-            arguments.append(changedBefore)
+            query += " AND (updated_at IS NULL OR updated_at < ?)"
+            arguments.append(changedBefore.databaseValue)
         }
-        return try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+        return try sql.strings(query, arguments)
     }
 
     /// Deletes the rows of `table` that the completed sweep `generation` did not see (and, with `changedBefore`, that did
@@ -123,23 +127,23 @@ public struct MirrorTransaction {
     public func storedUpdatedAt(_ table: TableSpec, ids: [String]) throws -> [String: Int] {
         guard !ids.isEmpty else { return [:] }
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
-        let rows = try Row.fetchAll(db, sql: "SELECT id, updated_at FROM \(Schema.quoted(table.name)) WHERE id IN (\(placeholders))",
-                                    arguments: StatementArguments(ids))
+        let rows = try sql.rows("SELECT id, updated_at FROM \(Schema.quoted(table.name)) WHERE id IN (\(placeholders))",
+                                ids.map(\.databaseValue), limit: .max)
         var result: [String: Int] = [:]
-        for row in rows { result[row["id"]] = row["updated_at"] ?? 0 }
+        for row in rows { if let id = row[0].string { result[id] = row[1].integer ?? 0 } }
         return result
     }
 
     /// The stored checkpoint of `resource`, or a fresh one.
     public func checkpoint(_ resource: String) throws -> Checkpoint {
-        try Checkpoint.fetchOne(db, key: resource) ?? Checkpoint(resource: resource)
+        try Checkpoint.load(resource, sql) ?? Checkpoint(resource: resource)
     }
 
     /// Saves a checkpoint; call it in the same transaction as the rows it covers.
     public func save(_ checkpoint: Checkpoint) throws {
         var checkpoint = checkpoint
         checkpoint.updatedAt = Int(Date().timeIntervalSince1970)
-        try checkpoint.save(db)
+        try checkpoint.store(sql)
     }
 
     /// Each catalog table's primary-key columns, as offsets into its column values.
@@ -147,14 +151,17 @@ public struct MirrorTransaction {
         (table.name, table.primaryKey.compactMap { key in table.columns.firstIndex { $0.name == key } })
     })
 
-    static func insertSQL(_ table: TableSpec) -> String { insertStatements[table.name] ?? makeInsertSQL(table) }
+    /// The upsert of every stored column of `table` in this transaction's dialect.
+    func insertSQL(_ table: TableSpec) -> String {
+        let statements = sql.dialect.name == "postgres" ? Self.postgresInserts : Self.sqliteInserts
+        return statements[table.name] ?? Self.makeInsertSQL(table, sql.dialect)
+    }
 
-    /// Each catalog table's INSERT, built once: building it per row cost about 5% of a full sync.
-    static let insertStatements = Dictionary(uniqueKeysWithValues: Catalog.tables.map { ($0.name, makeInsertSQL($0)) })
+    /// Each catalog table's upsert per engine, built once: building it per row cost about 5% of a full sync.
+    static let sqliteInserts = Dictionary(uniqueKeysWithValues: Catalog.tables.map { ($0.name, makeInsertSQL($0, SQLiteDialect())) })
+    static let postgresInserts = Dictionary(uniqueKeysWithValues: Catalog.tables.map { ($0.name, makeInsertSQL($0, PostgresDialect())) })
 
-    static func makeInsertSQL(_ table: TableSpec) -> String {
-        let names = Schema.storedColumnNames(table)
-        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ",")
-        return "INSERT OR REPLACE INTO \(Schema.quoted(table.name)) (\(names.map(Schema.quoted).joined(separator: ","))) VALUES (\(placeholders))"
+    static func makeInsertSQL(_ table: TableSpec, _ dialect: any SQLDialect) -> String {
+        dialect.upsert(table.name, columns: Schema.storedColumnNames(table), key: table.primaryKey)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import Logging
+import MirrorStore
 import ReadAPI
 import Serving
 import ServiceLifecycle
@@ -25,17 +26,23 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = LazyMetadataLogHandler.logger("intercache.serve")
-        let (engine, options) = try flags.assemble(logger: logger, progress: SyncProgress(output: nil))
+        let (engine, options) = try await flags.assemble(logger: logger, progress: SyncProgress(output: nil))
         let host = api.hostValue
         let app = ServeApplication(
             engine: engine, options: options, interval: .seconds(syncInterval), fullInterval: .seconds(fullSyncInterval),
             host: host, port: api.portValue, apiKeys: api.apiKeys, webhookSecret: SyncFlags.environment["INTERCOM_CLIENT_SECRET"],
             ioThreads: api.ioThreadCount, registry: ServeApplication.bootstrapMetrics(), logger: logger
         ).build { port in printLine("listening on http://\(host):\(port)") }
-        logger.info("serving", metadata: ["database": "\(flags.databasePath)", "intercom": "\(flags.baseURL)",
+        logger.info("serving", metadata: ["database": "\((try? flags.location)?.description ?? "")", "intercom": "\(flags.baseURL)",
                                           "api_keys": "\(api.apiKeys.count)", "sync_interval": "\(syncInterval)",
                                           "full_sync_interval": "\(fullSyncInterval)"])
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            await engine.store.close()
+            throw error
+        }
+        await engine.store.close()
     }
 }
 

@@ -24,17 +24,20 @@ struct SyncCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "intercache.sync")
         logger.logLevel = .warning
-        let (engine, baseOptions) = try flags.assemble(logger: logger, progress: SyncProgress(output: .standardError))
+        let (engine, baseOptions) = try await flags.assemble(logger: logger, progress: SyncProgress(output: .standardError))
         var options = baseOptions
         options.full = full
         let report: SyncReport
         do {
             report = try await engine.run(options)
+            await engine.store.close()
         } catch let error as SyncError {
+            await engine.store.close()
             printError(syncFailureMessage(error))
             if case .badCredentials = error { throw ExitCode(Exit.badCredentials) }
             throw ExitCode(Exit.failed)
         } catch {
+            await engine.store.close()
             printError(syncFailureMessage(error))
             throw ExitCode(Exit.failed)
         }

@@ -7,7 +7,7 @@ import Sync
 
 /// Flags shared by `sync` and `serve`; each falls back to its environment variable, then to a default.
 struct SyncFlags: ParsableArguments {
-    @Option(help: "SQLite mirror file (env INTERCACHE_DATABASE; default ./intercache.sqlite).")
+    @Option(help: "The mirror: a SQLite file, or postgres://user:password@host:port/database?schema=intercache (env INTERCACHE_DATABASE; default ./intercache.sqlite).")
     var database: String?
     @Option(name: .customLong("intercom-url"), help: "Intercom API base URL (env INTERCOM_BASE_URL); wins over --region.")
     var intercomURL: String?
@@ -27,6 +27,8 @@ struct SyncFlags: ParsableArguments {
     static let environment = ProcessInfo.processInfo.environment
 
     var databasePath: String { database ?? Self.environment["INTERCACHE_DATABASE"] ?? "./intercache.sqlite" }
+    /// Where the mirror lives (a file path or a PostgreSQL URL).
+    var location: DatabaseLocation { get throws { try DatabaseLocation(databasePath) } }
     /// Flags before environment variables, and a URL before a region: `--intercom-url`, `--region`, `INTERCOM_BASE_URL`,
     /// `INTERCOM_REGION`, then the US host.
     var baseURL: String {
@@ -42,6 +44,7 @@ struct SyncFlags: ParsableArguments {
         guard concurrency >= 1, concurrency <= 256 else { throw ValidationError("--concurrency must be between 1 and 256") }
         guard batchRows >= 1, batchRows <= 100_000 else { throw ValidationError("--batch-rows must be between 1 and 100000") }
         _ = try SyncResource.parseList(resources)
+        do { _ = try location } catch { throw ValidationError("--database (or INTERCACHE_DATABASE): \(error)") }
         for (name, value) in [("--region", region), ("INTERCOM_REGION", Self.environment["INTERCOM_REGION"])] {
             guard let value, !value.isEmpty, IntercomRegion(rawValue: value.lowercased()) == nil else { continue }
             throw ValidationError("\(name) must be one of \(IntercomRegion.allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
@@ -52,7 +55,7 @@ struct SyncFlags: ParsableArguments {
     }
 
     /// Builds the client, store and options; fails with a message naming what to set.
-    func assemble(logger: Logger, progress: SyncProgress) throws -> (SyncEngine, SyncOptions) {
+    func assemble(logger: Logger, progress: SyncProgress) async throws -> (SyncEngine, SyncOptions) {
         guard let token = token ?? Self.environment["INTERCOM_ACCESS_TOKEN"], !token.isEmpty else {
             throw ValidationError("no Intercom token: set INTERCOM_ACCESS_TOKEN or pass --token")
         }
@@ -60,10 +63,11 @@ struct SyncFlags: ParsableArguments {
         configuration.rateLimitShare = rateLimitShare
         let client = IntercomClient(configuration: configuration, logger: logger)
         let store: MirrorDatabase
+        let location = try self.location
         do {
-            store = try MirrorDatabase(path: databasePath)
+            store = try await MirrorDatabase.open(location, logger: logger)
         } catch {
-            throw ValidationError("cannot open the mirror database at \(databasePath): \(error)")
+            throw ValidationError("cannot open the mirror database at \(location): \(error)")
         }
         var options = SyncOptions()
         options.resources = try SyncResource.parseList(resources)

@@ -109,12 +109,12 @@ import Testing
         await #expect(throws: ReadError.queryTimeout) {
             // Endless without an interrupt: only the budget can stop it.
             _ = try await reader.timed { db in
-                try Int.fetchOne(db, sql: "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n")
+                try Int.fetchOne(db.sqlite!, sql: "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n")
             }
         }
         // The interrupted reader connections are fine afterwards.
         let relaxed = MirrorReader(store: mirror.store, budget: .seconds(30))
-        for _ in 0..<8 { #expect(try await relaxed.timed { db in try Int.fetchOne(db, sql: "SELECT 1") } == 1) }
+        for _ in 0..<8 { #expect(try await relaxed.timed { db in try Int.fetchOne(db.sqlite!, sql: "SELECT 1") } == 1) }
     }
 
     /// `/counts` and `/sync` count whole tables: they run under the status budget, not the request budget.
@@ -122,8 +122,8 @@ import Testing
         let mirror = try await sharedMirror()
         let reader = MirrorReader(store: mirror.store, budget: .milliseconds(50), statusBudget: .seconds(60))
         let sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000) SELECT COUNT(*) FROM n"
-        await #expect(throws: ReadError.queryTimeout) { _ = try await reader.timed { db in try Int.fetchOne(db, sql: sql) } }
-        #expect(try await reader.timed(budget: reader.statusBudget) { db in try Int.fetchOne(db, sql: sql) } == 3_000_000)
+        await #expect(throws: ReadError.queryTimeout) { _ = try await reader.timed { db in try Int.fetchOne(db.sqlite!, sql: sql) } }
+        #expect(try await reader.timed(budget: reader.statusBudget) { db in try Int.fetchOne(db.sqlite!, sql: sql) } == 3_000_000)
     }
 
     /// Reads first run on the calling thread; one past the inline budget moves to a reader thread. Many at once, more
@@ -136,14 +136,14 @@ import Testing
         let moving = MirrorReader(store: mirror.store, budget: .seconds(30), inlineBudget: .zero)
         let sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 200000) SELECT COUNT(*) FROM n"
         let counts = try await withThrowingTaskGroup(of: Int?.self) { group in
-            for _ in 0..<32 { group.addTask { try await moving.timed { db in try Int.fetchOne(db, sql: sql) } } }
+            for _ in 0..<32 { group.addTask { try await moving.timed { db in try Int.fetchOne(db.sqlite!, sql: sql) } } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(counts == Array(repeating: 200_000, count: 32))
         #expect(moving.movedReads == 32)
         // A short read stays on the calling thread.
         let quick = MirrorReader(store: mirror.store, budget: .seconds(30))
-        #expect(try await quick.timed { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contacts WHERE id = 'x'") } == 0)
+        #expect(try await quick.timed { db in try Int.fetchOne(db.sqlite!, sql: "SELECT COUNT(*) FROM contacts WHERE id = 'x'") } == 0)
         #expect(quick.movedReads == 0)
     }
 }

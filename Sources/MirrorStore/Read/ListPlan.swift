@@ -7,6 +7,8 @@ public struct ListPlan: Sendable {
     public let sort: SortKey
     public let filters: [Filter]
     public let groupBy: [ColumnSpec]
+    /// The engine's spelling of what differs (JSON keys, LIKE, NULL order); the reader sets it (`rendered(for:)`).
+    var dialect: any SQLDialect = SQLiteDialect()
 
     public init(resource: ReadResource, relation: Relation? = nil, sort: SortKey, filters: [Filter] = [], groupBy: [ColumnSpec] = []) {
         self.resource = resource
@@ -23,10 +25,17 @@ public struct ListPlan: Sendable {
 
     static func column(_ name: String) -> String { "t.\(Schema.quotedName(name))" }
 
-    static func expression(_ target: FilterTarget) -> SQLFragment {
+    /// This plan for `dialect`'s engine.
+    func rendered(for dialect: any SQLDialect) -> ListPlan {
+        var plan = self
+        plan.dialect = dialect
+        return plan
+    }
+
+    static func expression(_ target: FilterTarget, _ dialect: any SQLDialect = SQLiteDialect()) -> SQLFragment {
         switch target {
         case let .column(name, _): SQLFragment(column(name))
-        case let .jsonKey(name, key): SQLFragment("json_extract(\(column(name)), ?)", [.text("$.\"\(key)\"")])
+        case let .jsonKey(name, key): dialect.jsonValue(column(name), key: key)
         case let .joined(table, key, name, _):
             SQLFragment("(SELECT j.\(Schema.quotedName(name)) FROM \(Schema.quotedName(table)) j WHERE j.\(Schema.quotedName(key)) = t.id)")
         }
@@ -67,18 +76,18 @@ public struct ListPlan: Sendable {
         var parts: [SQLFragment] = []
         if let scope = resource.scopeCondition { parts.append(scope) }
         if let relation { parts.append(Self.condition(relation)) }
-        for filter in filters { parts.append(Self.condition(filter)) }
+        for filter in filters { parts.append(Self.condition(filter, dialect)) }
         return SQLFragment.and(parts)
     }
 
-    static func condition(_ filter: Filter) -> SQLFragment {
+    static func condition(_ filter: Filter, _ dialect: any SQLDialect = SQLiteDialect()) -> SQLFragment {
         // A joined column filters by the ids its table matches: one pass over that table, not a lookup per row.
         if case let .joined(table, key, name, kind) = filter.target {
-            let inner = condition(Filter(target: .column(name: name, kind: kind), op: filter.op, values: filter.values))
+            let inner = condition(Filter(target: .column(name: name, kind: kind), op: filter.op, values: filter.values), dialect)
             let sql = inner.sql.replacingOccurrences(of: column(name), with: "j.\(Schema.quotedName(name))")
             return SQLFragment("t.id IN (SELECT j.\(Schema.quotedName(key)) FROM \(Schema.quotedName(table)) j WHERE \(sql))", inner.arguments)
         }
-        let e = expression(filter.target)
+        let e = expression(filter.target, dialect)
         func with(_ sql: String, _ values: [StoreValue]) -> SQLFragment {
             // The expression appears once per `{e}`; its own bound path repeats with it.
             let uses = sql.components(separatedBy: "{e}").count - 1
@@ -94,7 +103,7 @@ public struct ListPlan: Sendable {
         case .lt: return with("{e} < ?", filter.values)
         case .lte: return with("{e} <= ?", filter.values)
         case .in: return with("{e} IN (\(placeholders))", filter.values)
-        case .contains, .startswith: return with("{e} LIKE ? ESCAPE '\\'", filter.values)
+        case .contains, .startswith: return with("{e} \(dialect.like) ? ESCAPE '\\'", filter.values)
         case .isnull: return with(filter.values.first == .int(1) ? "{e} IS NULL" : "{e} IS NOT NULL", [])
         }
     }
@@ -115,7 +124,7 @@ public struct ListPlan: Sendable {
     var orderBy: String {
         let direction = sort.descending ? " DESC" : ""
         if sort.column == "id" { return "t.id\(direction)" }
-        return "\(Self.sortExpression(resource, sort.column))\(direction), t.id\(direction)"
+        return "\(Self.sortExpression(resource, sort.column))\(direction)\(dialect.nullsLowest(descending: sort.descending)), t.id\(direction)"
     }
 
     /// One page: `limit + 1` rows, so the caller knows whether another page follows.
@@ -136,7 +145,7 @@ public struct ListPlan: Sendable {
         let conditions = self.conditions
         let columns = groupBy.map { Self.column($0.name) }.joined(separator: ", ")
         let positions = groupBy.indices.map { String($0 + 1) }.joined(separator: ", ")
-        return SQLFragment("SELECT \(columns), COUNT(*) AS count FROM \(table) t WHERE \(conditions.sql) GROUP BY \(positions) ORDER BY count DESC, \(positions) LIMIT 10000",
+        return SQLFragment("SELECT \(columns), COUNT(*) AS count FROM \(table) t WHERE \(conditions.sql) GROUP BY \(positions) ORDER BY count DESC, \(groupBy.indices.map { "\($0 + 1)\(dialect.nullsLowest(descending: false))" }.joined(separator: ", ")) LIMIT 10000",
                            conditions.arguments)
     }
 }

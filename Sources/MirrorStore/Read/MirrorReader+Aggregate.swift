@@ -10,7 +10,7 @@ extension MirrorReader {
         let parent = list.parent
         let rows = try await timed { db in
             try Self.requireParent(parent, db)
-            return try db.statement(sql).storeRows()
+            return try db.rows(sql)
         }
         return Aggregator.aggregate(plan, rows: rows)
     }

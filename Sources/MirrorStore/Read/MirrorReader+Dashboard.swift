@@ -17,7 +17,7 @@ extension MirrorReader {
 
     /// One dashboard count: a total, or counts keyed by the grouped column (NULL keys, unassigned, are spelled
     /// `unassigned`).
-    static func value(of count: DashboardCount, _ db: Database) throws -> JSON {
+    static func value(of count: DashboardCount, _ db: any SQLRunner) throws -> JSON {
         var sql = "FROM \(Schema.quotedName(count.table))"
         var arguments: [StoreValue] = []
         if let filter = count.filter {
@@ -25,9 +25,9 @@ extension MirrorReader {
             arguments.append(.text(filter.value))
         }
         guard let group = count.groupBy.map(Schema.quotedName) else {
-            return .int(try db.statement(SQLFragment("SELECT COUNT(*) \(sql)", arguments)).storeRows(limit: 1).first?.first?.integer ?? 0)
+            return .int(try db.rows(SQLFragment("SELECT COUNT(*) \(sql)", arguments), limit: 1).first?.first?.integer ?? 0)
         }
-        let rows = try db.statement(SQLFragment("SELECT \(group), COUNT(*) \(sql) GROUP BY \(group) ORDER BY \(group)", arguments)).storeRows()
+        let rows = try db.rows(SQLFragment("SELECT \(group), COUNT(*) \(sql) GROUP BY \(group) ORDER BY \(group)\(db.dialect.nullsLowest(descending: false))", arguments))
         return .object(rows.map { ($0[0].string ?? "unassigned", JSON.int($0[1].integer ?? 0)) })
     }
 
@@ -61,25 +61,13 @@ extension MirrorReader {
     /// The kinds of `/search` results.
     public static var searchKinds: [String] { Catalog.searchSources.map(\.kind) }
 
-    /// `/search`: FTS5 over conversation and part bodies (as text), notes, and contact names and emails, best match
-    /// first. Each word of `text` is matched as a literal phrase, so FTS5 syntax in a query is never interpreted.
+    /// `/search`: full-text search (FTS5 on SQLite, tsvector on PostgreSQL; see `SQLDialect.search`) over conversation and part bodies (as text), notes, and contact names and emails, best match
+    /// first. Each word of `text` is matched as a literal, so query syntax in it is never interpreted.
     public func search(_ text: String, kinds: [String], limit: Int) async throws -> [SearchHit] {
-        let words = text.split(whereSeparator: \.isWhitespace).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        let match = words.joined(separator: " ")
-        var sql = """
-            SELECT kind, ref, conversation_id, contact_id, snippet(search_index, 0, ?, ?, '…', 16) AS snippet,
-              bm25(search_index) AS rank, \(Self.ticketOfHit) AS ticket_id FROM search_index WHERE search_index MATCH ?
-            """
-        var arguments: [StoreValue] = [.text(String(HTMLText.matchStart)), .text(String(HTMLText.matchEnd)), .text(match)]
-        if !kinds.isEmpty {
-            sql += " AND kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
-            arguments += kinds.map(StoreValue.text)
-        }
-        sql += " ORDER BY rank LIMIT ?"
-        arguments.append(.int(Int64(limit)))
-        let query = SQLFragment(sql, arguments)
+        let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+        let query = store.dialect.search(words: words, kinds: kinds, limit: limit, ticketOfHit: Self.ticketOfHit)
         return try await timed { db in
-            try db.statement(query).storeRows().map { row in
+            try db.rows(query).map { row in
                 let rank: Double = if case let .double(x) = row[5] { x } else { Double(row[5].integer ?? 0) }
                 return SearchHit(kind: row[0].string ?? "", id: row[1].string ?? "", conversationID: row[2].string,
                                  contactID: row[3].string, ticketID: row[6].string, markedSnippet: row[4].string ?? "", rank: rank)
@@ -144,82 +132,82 @@ extension MirrorReader {
     func statusFigures() async throws -> (Int, JSON) {
         try await timed(budget: statusBudget) { db in
             let tables = Set(Catalog.tables.map(\.name))
-            let states = Dictionary(try Row.fetchAll(db, sql: "SELECT * FROM sync_state").map { ($0["resource"] as String, $0) },
+            let states = Dictionary(try db.named("SELECT * FROM sync_state").map { ($0.text("resource") ?? "", $0) },
                                     uniquingKeysWith: { a, _ in a })
-            let access = try Row.fetchAll(db, sql: "SELECT * FROM sync_access ORDER BY scope")
+            let access = try db.named("SELECT * FROM sync_access ORDER BY scope")
             var unavailable: [JSON] = []
             let names = Set(Catalog.resources).union(states.keys).sorted()
             let resources: [JSON] = try names.map { resource in
                 let state = states[resource]
-                let lastSuccess: Int? = state?["last_success_at"]
-                let run = try Row.fetchOne(db, sql: "SELECT * FROM sync_runs WHERE resource = ? ORDER BY id DESC LIMIT 1", arguments: [resource])
-                let finished = try Row.fetchOne(db, sql: """
+                let lastSuccess: Int? = state?.int("last_success_at")
+                let run = try db.named("SELECT * FROM sync_runs WHERE resource = ? ORDER BY id DESC LIMIT 1", resource).first
+                let finished = try db.named("""
                     SELECT * FROM sync_runs WHERE resource = ? AND status IN ('succeeded', 'failed', 'unavailable')
                     ORDER BY id DESC LIMIT 1
-                    """, arguments: [resource])
-                let counted = try Row.fetchOne(db, sql: """
+                    """, resource).first
+                let counted = try db.named("""
                     SELECT mirrored_total, intercom_total, mismatch, finished_at FROM sync_runs
                     WHERE resource = ? AND intercom_total IS NOT NULL ORDER BY id DESC LIMIT 1
-                    """, arguments: [resource])
-                let rows = tables.contains(resource) ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Schema.quotedName(resource))") : nil
-                let truncated = try Catalog.truncations.first { $0.table == resource }.map { try MirrorTransaction(db: db).truncated($0) }
+                    """, resource).first
+                let rows = tables.contains(resource) ? try db.integer("SELECT COUNT(*) FROM \(Schema.quotedName(resource))") : nil
+                let truncated = try Catalog.truncations.first { $0.table == resource }.map { try MirrorTransaction(sql: db).truncated($0) }
                 let newestChange = tables.contains(resource) && Catalog.table(resource).columns.contains { $0.name == "updated_at" }
-                    ? try Int.fetchOne(db, sql: "SELECT MAX(updated_at) FROM \(Schema.quotedName(resource))") : nil
+                    ? try db.integer("SELECT MAX(updated_at) FROM \(Schema.quotedName(resource))") : nil
                 let status = Self.resourceStatus(finished)
                 let reason = Self.reason(finished)
                 var fields: [(String, JSON)] = [
                     ("resource", .string(resource)), ("status", .string(status)), ("reason", reason),
                     ("stale", .bool(status == "unavailable" || status == "failed")),
-                    ("mode", .string(state?["mode"] as String?)),
+                    ("mode", .string(state?.text("mode"))),
                     ("last_success_at", .int(lastSuccess)),
                     ("newest_change_at", .int(newestChange)),
                     ("lag_seconds", .null), ("seconds_since_success", .null),  // filled in per call by `withClock`
-                    ("last_incremental_at", .int(state?["last_incremental_at"] as Int?)),
-                    ("last_full_sweep_at", .int(state?["last_full_sweep_at"] as Int?)),
-                    ("rows", .int(rows)), ("intercom_total", .int(counted?["intercom_total"] as Int?)),
-                    ("mirrored_at_count", .int(counted?["mirrored_total"] as Int?)),
-                    ("mismatch", .bool((counted?["mismatch"] as Int? ?? 0) != 0)),
+                    ("last_incremental_at", .int(state?.int("last_incremental_at"))),
+                    ("last_full_sweep_at", .int(state?.int("last_full_sweep_at"))),
+                    ("rows", .int(rows)), ("intercom_total", .int(counted?.int("intercom_total"))),
+                    ("mirrored_at_count", .int(counted?.int("mirrored_total"))),
+                    ("mismatch", .bool((counted?.int("mismatch") ?? 0) != 0)),
                     // Conversations (kept under its first name) and tickets whose parts Intercom capped at 500.
                     ("truncated_conversations", .int(resource == TableSpec.conversations.name ? truncated : nil)),
                     ("truncated", .int(truncated)),
-                    ("last_error", .string(state?["last_error"] as String?)),
+                    ("last_error", .string(state?.text("last_error"))),
                     ("drift", .object([
-                        ("values", .int(finished?["drift_values"] as Int? ?? 0)),
-                        ("fields", (finished?["drift_fields"] as String?).flatMap { try? JSON.parse(Array($0.utf8)) } ?? .object([])),
+                        ("values", .int(finished?.int("drift_values") ?? 0)),
+                        ("fields", finished?.text("drift_fields").flatMap { try? JSON.parse(Array($0.utf8)) } ?? .object([])),
                     ])),
                 ]
                 if status == "unavailable" {
                     unavailable.append(.object([("name", .string(resource)), ("kind", .string("resource")), ("reason", reason)]))
                 }
-                let scopes = access.filter { ($0["resource"] as String) == resource }
+                let scopes = access.filter { $0.text("resource") == resource }
                 if !scopes.isEmpty {
                     fields.append(("sub_resources", .array(scopes.map { row in
                         let entry = Self.accessEntry(row)
-                        if (row["status"] as String) == "unavailable" {
-                            unavailable.append(.object([("name", .string(row["scope"])), ("kind", .string("sub_resource")),
+                        if row.text("status") == "unavailable" {
+                            unavailable.append(.object([("name", .string(row.text("scope"))), ("kind", .string("sub_resource")),
                                                         ("parent", .string(resource)), ("reason", entry["reason"] ?? .null)]))
                         }
                         return entry
                     })))
                 }
                 if resource == TableSpec.conversations.name {
-                    let feed = scopes.first { ($0["scope"] as String) == "conversations_deleted" }
-                    let feedOK = feed.map { ($0["status"] as String) == "ok" }
+                    let feed = scopes.first { $0.text("scope") == "conversations_deleted" }
+                    let feedOK = feed.map { $0.text("status") == "ok" }
                     fields.append(("deletions", .object([
                         ("feed", .string(feedOK.map { $0 ? "ok" : "unavailable" } ?? "never")),
                         ("found_by", .string(feedOK == false ? "full_sweep_only" : "feed_and_full_sweep")),
                         ("reason", feed.flatMap { Self.accessEntry($0)["reason"] } ?? .null),
                     ])))
                 }
-                if let notes = (finished?["notes"] as String?).flatMap({ try? JSON.parse(Array($0.utf8)) }) {
+                if let notes = finished?.text("notes").flatMap({ try? JSON.parse(Array($0.utf8)) }) {
                     fields.append(("notes", notes))
                 }
                 if let run {
                     fields.append(("last_run", .object([
-                        ("status", .string(run["status"] as String?)), ("mode", .string(run["mode"] as String?)),
-                        ("started_at", .int(run["started_at"] as Int?)), ("finished_at", .int(run["finished_at"] as Int?)),
-                        ("rows_written", .int(run["rows_written"] as Int?)), ("deleted", .int(run["deleted"] as Int?)),
-                        ("api_calls", .int(run["api_calls"] as Int?)), ("error", .string(run["error"] as String?)),
+                        ("status", .string(run.text("status"))), ("mode", .string(run.text("mode"))),
+                        ("started_at", .int(run.int("started_at"))), ("finished_at", .int(run.int("finished_at"))),
+                        ("rows_written", .int(run.int("rows_written"))), ("deleted", .int(run.int("deleted"))),
+                        ("api_calls", .int(run.int("api_calls"))), ("error", .string(run.text("error"))),
                     ])))
                 }
                 return .object(fields)
@@ -233,8 +221,8 @@ extension MirrorReader {
     }
 
     /// A resource's status from its last finished run: `never` without one.
-    static func resourceStatus(_ run: Row?) -> String {
-        switch run?["status"] as String? {
+    static func resourceStatus(_ run: NamedRow?) -> String {
+        switch run?.text("status") {
         case nil: "never"
         case "succeeded": "ok"
         case let other?: other
@@ -242,29 +230,29 @@ extension MirrorReader {
     }
 
     /// Why a run did not end `ok`: Intercom's status, code, message and endpoint for `unavailable`, the error for `failed`.
-    static func reason(_ run: Row?) -> JSON {
+    static func reason(_ run: NamedRow?) -> JSON {
         guard let run else { return .null }
-        switch run["status"] as String? {
+        switch run.text("status") {
         case "unavailable":
             return .object([
-                ("http_status", .int(run["http_status"] as Int?)), ("code", .string(run["error_code"] as String?)),
-                ("message", .string(run["error"] as String?)), ("endpoint", .string(run["endpoint"] as String?)),
+                ("http_status", .int(run.int("http_status"))), ("code", .string(run.text("error_code"))),
+                ("message", .string(run.text("error"))), ("endpoint", .string(run.text("endpoint"))),
             ])
-        case "failed": return .object([("message", .string(run["error"] as String?))])
+        case "failed": return .object([("message", .string(run.text("error")))])
         default: return .null
         }
     }
 
     /// One `sync_access` row: a sub-resource's or feed's status and, when unavailable, Intercom's reason.
-    static func accessEntry(_ row: Row) -> JSON {
-        let unavailable = (row["status"] as String) == "unavailable"
+    static func accessEntry(_ row: NamedRow) -> JSON {
+        let unavailable = row.text("status") == "unavailable"
         return .object([
-            ("scope", .string(row["scope"] as String)), ("status", .string(row["status"] as String)),
+            ("scope", .string(row.text("scope"))), ("status", .string(row.text("status"))),
             ("reason", unavailable ? .object([
-                ("http_status", .int(row["http_status"] as Int?)), ("code", .string(row["code"] as String?)),
-                ("message", .string(row["message"] as String?)), ("endpoint", .string(row["endpoint"] as String?)),
+                ("http_status", .int(row.int("http_status"))), ("code", .string(row.text("code"))),
+                ("message", .string(row.text("message"))), ("endpoint", .string(row.text("endpoint"))),
             ]) : .null),
-            ("since", .int(row["since"] as Int?)), ("checked_at", .int(row["checked_at"] as Int?)),
+            ("since", .int(row.int("since"))), ("checked_at", .int(row.int("checked_at"))),
         ])
     }
 
@@ -310,10 +298,10 @@ extension MirrorReader {
     public func isReady() async throws -> Bool {
         try await timed { db in
             let tables = Set(Catalog.tables.map(\.name))
-            let states = try Row.fetchAll(db, sql: "SELECT resource, last_success_at, last_error FROM sync_state")
-                .filter { tables.contains($0["resource"]) }
-            let succeeded = states.filter { ($0["last_success_at"] as Int?) != nil }.count
-            let pending = states.filter { ($0["last_success_at"] as Int?) == nil && ($0["last_error"] as String?) == nil }.count
+            let states = try db.named("SELECT resource, last_success_at, last_error FROM sync_state")
+                .filter { tables.contains($0.text("resource") ?? "") }
+            let succeeded = states.filter { $0.int("last_success_at") != nil }.count
+            let pending = states.filter { $0.int("last_success_at") == nil && $0.text("last_error") == nil }.count
             return succeeded > 0 && pending == 0
         }
     }

@@ -18,8 +18,9 @@ extension MirrorReader {
     public func scorecard(_ subject: ScorecardSubject, from: Int?, to: Int?) async throws -> [ScorecardRow] {
         let conversations = Schema.quotedName(TableSpec.conversations.name)
         let metrics = Schema.quotedName(TableSpec.conversationMetrics.name)
+        let rating = store.dialect.jsonNumber("c.\"conversation_rating\"", key: "rating")
         var sql = """
-            SELECT DISTINCT c.id, %KEY%, c."state", json_extract(c."conversation_rating", '$.rating'),
+            SELECT DISTINCT c.id, %KEY%, c."state", \(rating.sql),
               m."time_to_first_response", m."time_to_last_close", m."median_time_to_reply", m."count_reopens",
               m."count_assignments", m."last_closed_by_admin_id"
             FROM \(conversations) c JOIN \(metrics) m ON m."conversation_id" = c.id
@@ -33,12 +34,12 @@ extension MirrorReader {
                  JOIN "contact_companies" k ON k."contact_id" = cc."contact_id"
                 """
         }
-        var conditions: [String] = [], arguments: [StoreValue] = []
+        var conditions: [String] = [], arguments = rating.arguments
         if let from { conditions.append("c.\"created_at\" >= ?"); arguments.append(.int(Int64(from))) }
         if let to { conditions.append("c.\"created_at\" <= ?"); arguments.append(.int(Int64(to))) }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         let query = SQLFragment(sql, arguments)
-        let rows = try await timed(budget: statusBudget) { db in try db.statement(query).storeRows() }
+        let rows = try await timed(budget: statusBudget) { db in try db.rows(query) }
         return Self.scorecardRows(subject, rows)
     }
 

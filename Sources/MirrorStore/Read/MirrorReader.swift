@@ -50,8 +50,19 @@ public struct MirrorReader: Sendable {
     /// one twice changes nothing but the time it takes.
     /// `budget` replaces the request budget (the status aggregates pass `statusBudget`).
     /// Package-visible so tests can time a query of their own.
-    package func timed<T: Sendable>(budget: Duration? = nil, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    package func timed<T: Sendable>(budget: Duration? = nil, _ body: @escaping @Sendable (any SQLRunner) throws -> T) async throws -> T {
         let box = RequestGeneration.box
+        if let postgres = store.postgres {
+            do {
+                return try await postgres.read(budget: budget ?? self.budget) { sql in
+                    let value = try body(sql)
+                    if let box { box.store(try MirrorGeneration.current(sql)) }
+                    return value
+                }
+            } catch let error as PostgresStoreError where error.isTimeout {
+                throw ReadError.queryTimeout
+            }
+        }
         if let value = try inline(body, box: box) { return value }
         inlineReaders.moved.add(1, ordering: .relaxed)
         let budget = budget ?? self.budget
@@ -63,7 +74,7 @@ public struct MirrorReader: Sendable {
     }
 
     /// `body` on the calling thread under `inlineBudget`, or nil when it ran past it or no inline connection was free.
-    private func inline<T>(_ body: (Database) throws -> T, box: GenerationBox?) throws -> T? {
+    private func inline<T>(_ body: (any SQLRunner) throws -> T, box: GenerationBox?) throws -> T? {
         do {
             return try inlineReaders.read { db in try Self.run(body, db, budget: inlineBudget, box: box) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT {
@@ -72,8 +83,8 @@ public struct MirrorReader: Sendable {
     }
 
     /// `body` under `budget`, leaving the snapshot's write generation in `box`.
-    private static func run<T>(_ body: (Database) throws -> T, _ db: Database, budget: Duration, box: GenerationBox?) throws -> T {
-        let value = try QueryDeadline.run(db, budget: budget) { try body(db) }
+    private static func run<T>(_ body: (any SQLRunner) throws -> T, _ db: Database, budget: Duration, box: GenerationBox?) throws -> T {
+        let value = try QueryDeadline.run(db, budget: budget) { try body(SQLiteRunner(db: db)) }
         if let box { box.store(try MirrorGeneration.current(db)) }
         return value
     }
@@ -88,6 +99,7 @@ public struct MirrorReader: Sendable {
 
     /// A page, its parent's existence check and its count in one read: one snapshot, one reader hop, one timer.
     public func page(_ plan: ListPlan, after cursor: Cursor?, limit: Int, counting: Bool = false) async throws -> Page {
+        let plan = plan.rendered(for: store.dialect)
         let sql = plan.page(after: cursor, limit: limit)
         let count = counting ? plan.count : nil
         let parent = plan.parent
@@ -97,8 +109,8 @@ public struct MirrorReader: Sendable {
         let sortIndex = columns.firstIndex(of: sort.column) ?? columns.count, idIndex = columns.firstIndex(of: "id") ?? 0
         return try await timed { db in
             try Self.requireParent(parent, db)
-            var rows = try db.statement(sql).storeRows()
-            let total = try count.map { try db.statement($0).storeRows(limit: 1).first?.first?.integer ?? 0 }
+            var rows = try db.rows(sql)
+            let total = try count.map { try db.rows($0, limit: 1).first?.first?.integer ?? 0 }
             guard rows.count > limit else { return Page(rows: rows, next: nil, total: total) }
             rows.removeLast()
             let last = rows[rows.count - 1]
@@ -108,11 +120,11 @@ public struct MirrorReader: Sendable {
     }
 
     /// A relation list's parent must exist: 404, not an empty list, for `/contacts/nobody/notes`.
-    static func requireParent(_ parent: (resource: ReadResource, id: String)?, _ db: Database) throws {
+    static func requireParent(_ parent: (resource: ReadResource, id: String)?, _ db: any SQLRunner) throws {
         guard let (resource, id) = parent else { return }
         let match = resource.matching(id: id)
         let sql = SQLFragment("SELECT 1 FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)", match.arguments)
-        guard try !db.statement(sql).storeRows(limit: 1).isEmpty else {
+        guard try !db.rows(sql, limit: 1).isEmpty else {
             throw ReadError.notFound(singular: resource.singular, id: id)
         }
     }
@@ -125,12 +137,13 @@ public struct MirrorReader: Sendable {
 
     /// The plan's group-by counts, largest first.
     public func groups(_ plan: ListPlan) async throws -> [GroupCount] {
+        let plan = plan.rendered(for: store.dialect)
         let sql = plan.groups
         let width = plan.groupBy.count
         let parent = plan.parent
         return try await timed { db in
             try Self.requireParent(parent, db)
-            return try db.statement(sql).storeRows().map { row in
+            return try db.rows(sql).map { row in
                 GroupCount(values: Array(row.prefix(width)), count: row[width].integer ?? 0)
             }
         }
@@ -141,7 +154,7 @@ public struct MirrorReader: Sendable {
         let match = resource.matching(id: id)
         let sql = SQLFragment("SELECT \(resource.selectList) FROM \(Schema.quotedName(resource.table.name)) t WHERE \(match.sql)",
                               match.arguments)
-        return try await timed { db in try db.statement(sql).storeRows(limit: 1).first }
+        return try await timed { db in try db.rows(sql, limit: 1).first }
     }
 
     /// What an item's embeds hold, in the resource's order: ids, or rows of their resource in its column order.
@@ -159,7 +172,7 @@ public struct MirrorReader: Sendable {
                 switch embed {
                 case let .ids(key, table, owner, column):
                     let (c, t, o) = (Schema.quotedName(column), Schema.quotedName(table), Schema.quotedName(owner))
-                    let rows = try db.statement(SQLFragment("SELECT \(c) FROM \(t) WHERE \(o) = ? ORDER BY \(c)", [.text(id)])).storeRows()
+                    let rows = try db.rows(SQLFragment("SELECT \(c) FROM \(t) WHERE \(o) = ? ORDER BY \(c)", [.text(id)]))
                     return (key, .ids(rows.compactMap { $0.first?.string }))
                 case let .rows(key, name, owner, order):
                     let child = ReadResource.named(name)
@@ -169,7 +182,7 @@ public struct MirrorReader: Sendable {
                         SELECT \(child.selectList) FROM \(Schema.quotedName(child.table.name)) t
                         WHERE \(ListPlan.column(owner)) = ? ORDER BY \(ListPlan.column(order)), \(ties)
                         """, [.text(id)])
-                    return (key, .rows(child, try db.statement(sql).storeRows()))
+                    return (key, .rows(child, try db.rows(sql)))
                 }
             }
         }
@@ -177,6 +190,7 @@ public struct MirrorReader: Sendable {
 
     /// The write generation and when it last changed, for ETag and Last-Modified. A one-row read needs no budget.
     public func generation() async throws -> MirrorGeneration {
+        if let postgres = store.postgres { return try await postgres.read { sql in try MirrorGeneration.current(sql) } }
         if let generation = try inlineReaders.read({ db in try MirrorGeneration.current(db) }) { return generation }
         return try await store.read { db in try MirrorGeneration.current(db) }
     }

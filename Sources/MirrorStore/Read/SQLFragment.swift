@@ -1,5 +1,5 @@
 /// SQL text with its bound values. The text only ever holds catalog names and constants.
-struct SQLFragment {
+package struct SQLFragment {
     var sql: String
     var arguments: [StoreValue]
 
@@ -8,9 +8,9 @@ struct SQLFragment {
         self.arguments = arguments
     }
 
-    /// The fragments joined by AND, each in parentheses; `1` for none.
+    /// The fragments joined by AND, each in parentheses; `1 = 1` for none (PostgreSQL's WHERE wants a boolean).
     static func and(_ parts: [SQLFragment]) -> SQLFragment {
-        guard !parts.isEmpty else { return SQLFragment("1") }
+        guard !parts.isEmpty else { return SQLFragment("1 = 1") }
         return SQLFragment(parts.map { "(\($0.sql))" }.joined(separator: " AND "), parts.flatMap(\.arguments))
     }
 }
