@@ -70,10 +70,13 @@ public final class NotificationInbox: Sendable {
     public var hints: AsyncStream<NotificationHint> { stream }
 
     /// Takes in a verified notification.
-    public func receive(_ notification: IntercomNotification, at now: Int) -> Receipt {
+    /// `counting` false takes one the counters already counted (a replica's leader taking it from the shared queue).
+    public func receive(_ notification: IntercomNotification, at now: Int, counting: Bool = true) -> Receipt {
         let (receipt, hint): (Receipt, NotificationHint?) = state.withLock { s in
-            s.counters.received += 1
-            s.counters.lastReceivedAt = now
+            if counting {
+                s.counters.received += 1
+                s.counters.lastReceivedAt = now
+            }
             guard s.recent.insert(notification.id).inserted else {
                 s.counters.duplicates += 1
                 return (.duplicate, nil)
@@ -103,6 +106,15 @@ public final class NotificationInbox: Sendable {
         }
         if let hint { continuation.yield(hint) }
         return receipt
+    }
+
+    /// Counts a delivery this replica verified and queued in the database for the leader (`duplicate`: queued before).
+    public func countQueued(duplicate: Bool, at now: Int) {
+        state.withLock { s in
+            s.counters.received += 1
+            s.counters.lastReceivedAt = now
+            if duplicate { s.counters.duplicates += 1 }
+        }
     }
 
     /// Counts a delivery the route refused.

@@ -58,6 +58,12 @@ extension MirrorTransaction {
             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """
         for d in deliveries { try sql.run(insert, d.notificationID, d.topic, d.resource, d.itemID, d.notifiedAt, now, d.outcome) }
+        // Replicas share a queue of verified notifications (PostgreSQL): an applied one leaves it in the transaction
+        // that applied it, so it is applied once even if the leader dies right after.
+        if sql.dialect.name == "postgres", !deliveries.isEmpty {
+            let marks = Array(repeating: "?", count: deliveries.count).joined(separator: ",")
+            try sql.execute("DELETE FROM webhook_queue WHERE notification_id IN (\(marks))", deliveries.map(\.notificationID.databaseValue))
+        }
     }
 
     /// Forgets deliveries applied before `cutoff`: long past Intercom's one retry, so they cannot come back.

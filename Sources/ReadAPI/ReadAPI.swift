@@ -19,7 +19,8 @@ public enum ReadAPI {
         let lists = ReadController<BasicRequestContext>(reader: reader, streamFailsAfterPages: configuration.streamFailsAfterPages,
                                                         defaultTimeZone: { health?.current.workspace?.timezone })
         let service = ServiceRoutes<BasicRequestContext>(reader: reader, registry: registry, openAPI: OpenAPIDocument.yaml,
-                                                         inbox: configuration.webhooks?.inbox, health: configuration.syncHealth)
+                                                         inbox: configuration.webhooks?.inbox, health: configuration.syncHealth,
+                                                         replica: configuration.replica)
         lists.addRoutes(to: router)
         service.addRoutes(to: router)
         // The page shares the controllers' memoised answers, so a number on it and its JSON route agree and cost one query.

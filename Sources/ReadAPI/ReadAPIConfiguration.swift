@@ -13,6 +13,8 @@ public struct ReadAPIConfiguration: Sendable {
     public var webhooks: WebhookReceiver?
     /// The running sync's view of Intercom (a rejected token, the workspace), when the sync runs in this process.
     public var syncHealth: SyncHealth?
+    /// This replica and whether it leads, for `/sync` (`serve`).
+    public var replica: ReplicaState?
     /// For tests of the one failure a streamed export can have after its 200: the stream fails, as a later page past
     /// its budget would, once this many pages are written.
     package var streamFailsAfterPages: Int?
@@ -38,10 +40,14 @@ public struct WebhookReceiver: Sendable, CustomStringConvertible {
     /// The app's client secret (`INTERCOM_CLIENT_SECRET`), the HMAC key of `X-Hub-Signature`. Never logged.
     let secret: String
     public let inbox: NotificationInbox
+    /// Replicas sharing a PostgreSQL mirror: queues a verified notification (id, body) in the database for the leader,
+    /// false when it was queued before. Nil hands it to this process's inbox.
+    public let queue: (@Sendable (String, [UInt8]) async throws -> Bool)?
 
-    public init(secret: String, inbox: NotificationInbox) {
+    public init(secret: String, inbox: NotificationInbox, queue: (@Sendable (String, [UInt8]) async throws -> Bool)? = nil) {
         self.secret = secret
         self.inbox = inbox
+        self.queue = queue
     }
 
     /// Redacted, so logging a configuration never prints the secret.

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import MirrorStore
 import Metrics
 import NIOPosix
 import Prometheus
@@ -23,6 +24,8 @@ public struct ServeApplication {
     public var ioThreads: Int
     public var registry: PrometheusCollectorRegistry
     public var logger: Logger
+    /// This replica's name among those sharing a PostgreSQL mirror (`INTERCACHE_REPLICA_ID`, or host and pid).
+    public var replica: String = Leadership.defaultReplicaName
 
     public init(engine: SyncEngine, options: SyncOptions, interval: Duration, fullInterval: Duration, host: String, port: Int,
                 apiKeys: [String] = [], webhookSecret: String? = nil, ioThreads: Int, registry: PrometheusCollectorRegistry,
@@ -50,14 +53,22 @@ public struct ServeApplication {
     /// The application; `onServerRunning` receives the bound port.
     public func build(onServerRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let scheduler = SyncScheduler(engine: engine, options: options, interval: interval, fullInterval: fullInterval, logger: logger)
-        let webhooks = WebhookSetup(secret: webhookSecret, engine: engine, logger: logger)
-        let configuration = ReadAPIConfiguration(apiKeys: apiKeys, webhooks: webhooks.receiver, syncHealth: engine.health)
+        let webhooks = WebhookSetup(secret: webhookSecret, engine: engine, replica: replica, logger: logger)
+        var configuration = ReadAPIConfiguration(apiKeys: apiKeys, webhooks: webhooks.receiver, syncHealth: engine.health)
+        let store = engine.store
+        let state = ReplicaState(replica: replica, leading: !store.isShared)
+        configuration.replica = state
+        // On SQLite the one process leads; replicas of a PostgreSQL mirror run the sync only while they hold leadership.
+        let sync: any Service = store.isShared
+            ? LeaderService(leadership: store.leadership(replica: replica), state: state, scheduler: scheduler,
+                            drainer: webhooks.inbox.map { WebhookQueueDrainer(store: store, inbox: $0, logger: logger) }, logger: logger)
+            : scheduler
         let port = self.port
         return Application(
             router: ReadAPI.buildRouter(store: engine.store, configuration: configuration, registry: registry),
             server: ReadAPI.server(),
             configuration: .init(address: .hostname(host, port: port), serverName: "intercache"),
-            services: [scheduler] + webhooks.services,
+            services: [sync] + webhooks.services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: ioThreads)),
             logger: logger

@@ -1,5 +1,6 @@
 import IntercomAPI
 import Logging
+import MirrorStore
 import ReadAPI
 import ServiceLifecycle
 import Sync
@@ -9,7 +10,10 @@ struct WebhookSetup {
     let receiver: WebhookReceiver?
     let services: [any Service]
 
-    init(secret: String?, engine: SyncEngine, logger: Logger) {
+    /// The inbox the worker applies from, when webhooks are on (replicas' leaders feed it from the shared queue).
+    var inbox: NotificationInbox? { receiver?.inbox }
+
+    init(secret: String?, engine: SyncEngine, replica: String, logger: Logger) {
         guard let secret, !secret.isEmpty else {
             receiver = nil
             services = []
@@ -17,7 +21,11 @@ struct WebhookSetup {
             return
         }
         let inbox = NotificationInbox()
-        receiver = WebhookReceiver(secret: secret, inbox: inbox)
+        let store = engine.store
+        // Replicas share a PostgreSQL mirror: a webhook is queued in the database, for whichever replica leads.
+        let queue: (@Sendable (String, [UInt8]) async throws -> Bool)? = store.isShared
+            ? { @Sendable id, body in try await store.enqueueWebhook(id: id, body: body, replica: replica) } : nil
+        receiver = WebhookReceiver(secret: secret, inbox: inbox, queue: queue)
         services = [WebhookWorker(engine: engine, inbox: inbox, logger: logger)]
         logger.notice("webhooks on: POST /webhooks/intercom verifies X-Hub-Signature and re-fetches each item it names")
     }

@@ -4,13 +4,14 @@ import IntercomAPI
 import IntercomSimulator
 import MirrorStore
 import Sync
+import TestSupport
 import Testing
 
 @Suite struct FullSyncTests {
     /// One transaction per page, and the default batches of several pages, end in the same exact mirror.
-    @Test(arguments: [1, SyncOptions().batchRows])
-    func fullSyncEqualsGroundTruthWithoutBreakingTheScrollRule(batchRows: Int) async throws {
-        try await withRig { rig in
+    @Test(arguments: TestEngine.all, [1, SyncOptions().batchRows])
+    func fullSyncEqualsGroundTruthWithoutBreakingTheScrollRule(engine: TestEngine, batchRows: Int) async throws {
+        try await withRig(engine: engine) { rig in
             let report = try await rig.sync(batchRows: batchRows)
             #expect(report.succeeded, "\(report.resources.compactMap(\.error))")
             let diff = try await differences(rig)
@@ -18,9 +19,7 @@ import Testing
             #expect(rig.workspace.counters.scrollConflicts == 0)
             #expect(report.api.rateLimited == 0)
             // The 500-part cap is recorded, never hidden: a run row names the truncated conversations.
-            let truncated = try await rig.store.read { db in
-                try Int.fetchOne(db, sql: "SELECT truncated FROM sync_runs WHERE resource = 'conversations' ORDER BY id DESC LIMIT 1")
-            }
+            let truncated = try await rig.int("SELECT truncated FROM sync_runs WHERE resource = 'conversations' ORDER BY id DESC LIMIT 1")
             #expect(truncated == truthSummary(rig.workspace)["truncated_conversations"])
             #expect((truncated ?? 0) > 0)
         }

@@ -3,15 +3,17 @@ import IntercomAPI
 import IntercomSimulator
 import MirrorStore
 import Sync
+import TestSupport
 import Testing
 
 @Suite struct IncrementalSyncTests {
-    @Test func mutationsConvergeAndDeletionsAreRecorded() async throws {
-        try await withRig { rig in
+    @Test(arguments: TestEngine.all)
+    func mutationsConvergeAndDeletionsAreRecorded(engine: TestEngine) async throws {
+        try await withRig(engine: engine) { rig in
             try await rig.sync()
-            let ids = try await rig.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM contacts ORDER BY id LIMIT 6") }
-            let conversation = try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM conversations ORDER BY id LIMIT 1")! }
-            let company = try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM companies ORDER BY id LIMIT 1")! }
+            let ids = try await rig.strings("SELECT id FROM contacts ORDER BY id LIMIT 6")
+            let conversation = try #require(try await rig.strings("SELECT id FROM conversations ORDER BY id LIMIT 1").first)
+            let company = try #require(try await rig.strings("SELECT id FROM companies ORDER BY id LIMIT 1").first)
             try await rig.control(.post, "/contacts/\(ids[0])", .object([("name", .string("Renamed ✨"))]), verb: "PATCH")
             try await rig.control(.post, "/contacts/\(ids[1])", verb: "DELETE")
             try await rig.control(.post, "/contacts/\(ids[2])/merge", .object([("into", .string(ids[3]))]))
@@ -22,24 +24,18 @@ import Testing
 
             let incremental = try await rig.sync()
             #expect(incremental.resources.first { $0.resource == .contacts }?.mode == "incremental")
-            let name = try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM contacts WHERE id = ?", arguments: [ids[0]]) }
+            let name = try await rig.strings("SELECT name FROM contacts WHERE id = ?", [.text(ids[0])]).first
             #expect(name == "Renamed ✨")
             // Contacts leave no trace in an incremental search; the full sweep finds them gone.
             try await rig.sync(full: true)
             let diff = try await differences(rig)
             #expect(diff.isEmpty, "\(diff)")
-            let deletions = try await rig.store.read { db in
-                try Row.fetchAll(db, sql: "SELECT resource, id, reason, merged_into FROM deletions").map {
-                    "\($0["resource"] as String):\($0["id"] as String):\($0["reason"] as String):\(($0["merged_into"] as String?) ?? "")"
-                }
-            }
+            let deletions = try await rig.strings("SELECT resource || ':' || id || ':' || reason || ':' || COALESCE(merged_into, '') FROM deletions")
             #expect(deletions.contains("contacts:\(ids[1]):not_found:"))
             #expect(deletions.contains("contacts:\(ids[2]):merged:\(ids[3])"))
             #expect(deletions.contains("contacts:\(ids[4]):not_found:"))
             #expect(deletions.contains("conversations:\(conversation):deleted:"))
-            let ghosts = try await rig.store.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversation_contacts WHERE contact_id IN (?, ?)", arguments: [ids[1], ids[2]])
-            }
+            let ghosts = try await rig.int("SELECT COUNT(*) FROM conversation_contacts WHERE contact_id IN (?, ?)", [.text(ids[1]), .text(ids[2])])
             #expect(ghosts == 0)
         }
     }

@@ -15,6 +15,17 @@ import Testing
 
 /// A live simulator plus a fresh mirror file, wired to a sync engine as `intercache sync` wires them.
 struct SyncRig: Sendable {
+    /// The first column of each row of `sql`, read on either engine.
+    func column(_ sql: String, _ values: [StoreValue] = []) async throws -> [StoreValue] {
+        try await store.reading { db in try db.rows(sql, values.map(\.databaseValue), limit: .max).map { $0.first ?? .null } }
+    }
+
+    /// The first column of the first row as an integer (a count), on either engine.
+    func int(_ sql: String, _ values: [StoreValue] = []) async throws -> Int? { try await column(sql, values).first?.integer }
+
+    /// The first column of every row as text, on either engine.
+    func strings(_ sql: String, _ values: [StoreValue] = []) async throws -> [String] { try await column(sql, values).compactMap(\.string) }
+
     let base: String
     let workspace: Workspace
     let databasePath: String
@@ -70,7 +81,8 @@ func rigOptions(seed: UInt64 = 21) -> SimulatorOptions {
 }
 
 /// Runs `body` with a live simulator on an ephemeral loopback port and a mirror in a fresh temporary file.
-func withRig<T: Sendable>(_ options: SimulatorOptions = rigOptions(), share: Double = 0.8, token: String? = nil,
+/// `engine` picks the mirror's engine (PostgreSQL: a scratch schema, dropped after).
+func withRig<T: Sendable>(_ options: SimulatorOptions = rigOptions(), share: Double = 0.8, token: String? = nil, engine: TestEngine = .sqlite,
                           _ body: @Sendable (SyncRig) async throws -> T) async throws -> T {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -83,9 +95,16 @@ func withRig<T: Sendable>(_ options: SimulatorOptions = rigOptions(), share: Dou
         configuration.backoffBaseSeconds = 0.02
         configuration.requestTimeoutSeconds = 3
         let intercom = IntercomClient(configuration: configuration, logger: quiet)
-        let store = try MirrorDatabase(path: path)
-        let engine = SyncEngine(client: intercom, store: store, logger: quiet)
-        return try await body(SyncRig(base: base, workspace: workspace, databasePath: path, store: store, engine: engine, client: intercom))
+        let (store, remove) = try await engine.open(path: path)
+        let sync = SyncEngine(client: intercom, store: store, logger: quiet)
+        do {
+            let result = try await body(SyncRig(base: base, workspace: workspace, databasePath: path, store: store, engine: sync, client: intercom))
+            await remove()
+            return result
+        } catch {
+            await remove()
+            throw error
+        }
     }
 }
 
@@ -112,15 +131,12 @@ func mirrorSummary(_ store: MirrorDatabase) async throws -> [String: Int] {
         for (value, count) in members(dashboard[key]) { counted[prefix + value] = count.intValue }
     }
     let fromDashboard = counted
-    return try await store.read { db in
+    return try await store.reading { sql in
         var summary = fromDashboard
-        func add(_ prefix: String, _ sql: String) throws {
-            for row in try Row.fetchAll(db, sql: sql) {
-                let key: String? = row[0]
-                summary[prefix + (key ?? "unassigned")] = row[1]
-            }
+        func add(_ prefix: String, _ query: String) throws {
+            for row in try sql.rows(query, [], limit: .max) { summary[prefix + (row[0].string ?? "unassigned")] = row[1].integer ?? 0 }
         }
-        func one(_ key: String, _ sql: String) throws { summary[key] = try Int.fetchOne(db, sql: sql) ?? 0 }
+        func one(_ key: String, _ query: String) throws { summary[key] = try sql.rows(query, [], limit: 1).first?.first?.integer ?? 0 }
         try one("conversation_parts.total_count", "SELECT SUM(parts_total_count) FROM conversations")
         // Per conversation and per ticket: at least the 500 most recent parts Intercom returns, never more than its total
         // (a mirror may hold more than 500 when it saw older parts before new ones pushed them past the cap), and
@@ -128,9 +144,9 @@ func mirrorSummary(_ store: MirrorDatabase) async throws -> [String: Int] {
         for (spec, prefix) in [(Catalog.partsTruncation, "parts."), (Catalog.ticketPartsTruncation, "ticket_parts.")] {
             let held = "(SELECT COUNT(*) FROM \(spec.parts) p WHERE p.\(spec.owner) = c.id)"
             let from = "SELECT COUNT(*) FROM \(spec.table) c WHERE"
-            try one(prefix + "below_the_500_most_recent", "\(from) \(held) < MIN(\(spec.total), 500)")
+            try one(prefix + "below_the_500_most_recent", "\(from) \(held) < CASE WHEN \(spec.total) < 500 THEN \(spec.total) ELSE 500 END")
             try one(prefix + "above_the_total", "\(from) \(held) > \(spec.total)")
-            try one(prefix + "truncation_flag_wrong", "\(from) \(spec.flag) IS NOT (\(held) < \(spec.total))")
+            try one(prefix + "truncation_flag_wrong", "\(from) \(spec.flag) IS DISTINCT FROM (CASE WHEN \(held) < \(spec.total) THEN 1 ELSE 0 END)")
         }
         try one("truncated_conversations", "SELECT COUNT(*) FROM conversations WHERE parts_truncated = 1")
         // Tickets: their parts, links, types, attributes and states.

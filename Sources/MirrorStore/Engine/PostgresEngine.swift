@@ -175,3 +175,12 @@ final class PostgresEngine: Sendable {
         for connection in connections { try? await connection.close() }
     }
 }
+
+extension MirrorDatabase {
+    /// Drops a PostgreSQL mirror's schema with everything in it (tests' scratch schemas).
+    package func dropSchema() async throws {
+        guard let postgres else { return }
+        let schema = postgres.location.schema
+        try await postgres.write { sql in try sql.execute("DROP SCHEMA IF EXISTS \(Schema.quoted(schema)) CASCADE", []) }
+    }
+}

@@ -37,7 +37,7 @@ public enum StoreValue: Sendable, Hashable {
 
 extension StoreValue {
     /// SQLite's value for a bound parameter.
-    var databaseValue: DatabaseValue {
+    package var databaseValue: DatabaseValue {
         switch self {
         case .null: .null
         case let .int(n): n.databaseValue

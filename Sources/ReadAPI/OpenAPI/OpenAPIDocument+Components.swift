@@ -142,6 +142,12 @@ extension OpenAPIDocument {
                     ("next_full_sweep_at", nullableInteger),
                 ], description: "When serve's scheduler runs: the pass under way, and when the next pass and the next full sweep start (absent for a one-off sync)")),
                 ("generation", nullableInteger), ("last_write_at", nullableInteger),
+                ("engine", object([("name", .object([("type", .string("string")), ("enum", .array(["sqlite", "postgres"].map(JSON.string)))])),
+                                   ("location", .object([("type", .string("string"))]))],
+                                  description: "The mirror's engine and where it lives (a PostgreSQL URL without its password)")),
+                ("replica", object([("id", nullableString), ("role", nullableString),
+                                    ("leader", .object([("type", .string("object")), ("nullable", .bool(true))]))],
+                                   description: "Which replica answered, whether it leads (runs the sync and applies webhooks), and the leader the database records (PostgreSQL)")),
                 ("webhooks", object([
                     ("enabled", .object([("type", .string("boolean"))])), ("received", integer), ("rejected", integer),
                     ("rejected_by_reason", counts()), ("applied", integer), ("duplicates", integer), ("ignored", integer),

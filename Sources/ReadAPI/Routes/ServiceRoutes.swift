@@ -17,6 +17,8 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     let inbox: NotificationInbox?
     /// The sync's view of Intercom when it runs in this process (`serve`): a rejected token makes `/readyz` 503.
     let health: SyncHealth?
+    /// This replica and whether it leads (`serve`); nil for a bare router.
+    var replica: ReplicaState? = nil
 
     /// The last `/counts` answer, encoded, and the write generation it was computed at: dashboards poll it, and
     /// between two sync writes it cannot change, so only the first poll after a write pays for the dozen GROUP BYs
@@ -29,12 +31,29 @@ struct ServiceRoutes<Context: RequestContext>: Sendable {
     /// 100 results is a page a person reads; search is for finding, the lists are for walking.
     static var maxSearchLimit: Int { 100 }
 
+    /// `/sync` with the engine and, under `replica`, which replica answers, whether it leads, and the leader the
+    /// database records (replicas share a PostgreSQL mirror; a SQLite mirror's one process leads).
+    func withReplica(_ status: JSON) async throws -> JSON {
+        guard case var .object(fields) = status else { return status }
+        let store = reader.store
+        let leader = try await store.leader()
+        fields.append(("engine", .object([("name", .string(store.engineName)), ("location", .string(store.locationDescription))])))
+        fields.append(("replica", .object([
+            ("id", .string(replica?.replica)),
+            ("role", .string(replica.map { $0.isLeader ? "leader" : "follower" })),
+            ("leader", leader.map { .object([("replica", .string($0.replica)), ("since", .int($0.since)),
+                                             ("heartbeat_at", .int($0.heartbeatAt))]) } ?? .null),
+        ])))
+        return .object(fields)
+    }
+
     func addRoutes(to router: Router<Context>) {
         router.get("/counts") { _, _ in Response.json(encoded: try await summary()) }
         router.get("/search") { request, _ in try await search(request) }
         router.get("/sync") { _, _ in
-            Response.json(try await reader.syncStatus(now: Int(Date().timeIntervalSince1970), webhooks: inbox?.counters,
-                                                      health: health?.current))
+            let status = try await reader.syncStatus(now: Int(Date().timeIntervalSince1970), webhooks: inbox?.counters,
+                                                     health: health?.current)
+            return Response.json(try await withReplica(status))
         }
         router.get("/healthz") { _, _ in Response.json(.object([("status", .string("ok"))])) }
         router.get("/readyz") { _, _ in

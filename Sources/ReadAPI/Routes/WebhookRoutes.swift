@@ -46,6 +46,13 @@ struct WebhookRoutes<Context: RequestContext>: Sendable {
             inbox.reject("malformed")
             throw APIError(.badRequest, "bad_payload", "The signed body is not an Intercom notification: \(error).")
         }
+        if let queue = receiver.queue {
+            // Durable before the 200: Intercom retries a delivery that was not acknowledged, never one that was.
+            let fresh = try await queue(notification.id, body)
+            inbox.countQueued(duplicate: !fresh, at: Int(Date().timeIntervalSince1970))
+            return .json(.object([("status", .string(fresh ? "queued" : "duplicate")), ("id", .string(notification.id)),
+                                  ("topic", .string(notification.topic))]))
+        }
         let receipt = inbox.receive(notification, at: Int(Date().timeIntervalSince1970))
         switch receipt {
         case .ignored:

@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// Which replica runs the sync. On PostgreSQL, leadership is a session-level advisory lock held on a connection of its
+/// own: the server releases it the moment that session ends, so a leader killed with SIGKILL (or cut off: TCP
+/// keepalives end the session) frees it with no lease to wait out and no clock to trust. A lease row would need
+/// every replica's clock to agree and a takeover to wait a full lease; the lock needs neither. `replica_leader` only
+/// records who holds it, for `/sync`. A SQLite mirror has one process, which always leads.
+public final class Leadership: Sendable {
+    /// This replica's name: `INTERCACHE_REPLICA_ID`, or host and process id.
+    public let replica: String
+    let engine: PostgresEngine?
+    private let connection = Mutex<PostgresConnection?>(nil)
+
+    /// The advisory lock's key (a constant of ours; the migration lock is another).
+    static let lockKey: Int64 = 0x1C_AC4E_0002
+
+    init(replica: String, engine: PostgresEngine?) {
+        self.replica = replica
+        self.engine = engine
+    }
+
+    /// The name a replica goes by when none is given.
+    public static var defaultReplicaName: String {
+        ProcessInfo.processInfo.environment["INTERCACHE_REPLICA_ID"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+    }
+
+    /// Whether this replica holds the lock now: takes it if it is free, and checks the session still holds it if it
+    /// was taken before. A SQLite mirror always leads. Throws when the database cannot be reached.
+    public func claim() async throws -> Bool {
+        guard let engine else { return true }
+        if let held = connection.withLock({ $0 }) {
+            // A session-level lock is held until its session ends: a live session still holds it.
+            do {
+                _ = try await Self.query(held, "UPDATE replica_leader SET heartbeat_at = \(Int(Date().timeIntervalSince1970)) WHERE id = 1")
+                return true
+            } catch {
+                engine.logger.warning("lost the leader's session", metadata: ["error": "\(PostgresStoreError(error))"])
+            }
+            connection.withLock { $0 = nil }
+            try? await held.close()
+            return false
+        }
+        let candidate = try await PostgresEngine.connect(engine.location, id: -1, logger: engine.logger)
+        do {
+            let won = try await Self.query(candidate, "SELECT pg_try_advisory_lock(\(Self.lockKey))").first?.first == .int(1)
+            guard won else {
+                try? await candidate.close()
+                return false
+            }
+            let now = Int(Date().timeIntervalSince1970)
+            var binds = PostgresBindings()
+            binds.append(Untyped(text: replica))
+            _ = try await candidate.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO replica_leader (id, replica, since, heartbeat_at) VALUES (1, $1, \(now), \(now))
+                ON CONFLICT (id) DO UPDATE SET replica = EXCLUDED.replica, since = EXCLUDED.since, heartbeat_at = EXCLUDED.heartbeat_at
+                """, binds: binds), logger: engine.logger).get()
+            connection.withLock { $0 = candidate }
+            return true
+        } catch {
+            try? await candidate.close()
+            throw PostgresStoreError(error)
+        }
+    }
+
+    /// Gives the lock up (a graceful shutdown), so another replica takes over at its next claim.
+    public func resign() async {
+        guard let held = connection.withLock({ value in defer { value = nil }; return value }) else { return }
+        try? await held.close()
+    }
+
+    private static func query(_ connection: PostgresConnection, _ sql: String) async throws -> [[StoreValue]] {
+        let result = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: connection.logger).get()
+        return result.rows.map { $0.map(PostgresRunner.value) }
+    }
+}
+
+/// Who leads, as the database records it.
+public struct LeaderRecord: Sendable, Equatable {
+    public let replica: String
+    public let since: Int
+    public let heartbeatAt: Int
+}
+
+extension MirrorDatabase {
+    /// The leadership of replica `replica` over this mirror.
+    public func leadership(replica: String = Leadership.defaultReplicaName) -> Leadership {
+        Leadership(replica: replica, engine: postgres)
+    }
+
+    /// Whether several replicas may share this mirror (PostgreSQL).
+    public var isShared: Bool { postgres != nil }
+
+    /// The replica that holds leadership, as last recorded; nil on SQLite or before any leader.
+    public func leader() async throws -> LeaderRecord? {
+        guard postgres != nil else { return nil }
+        return try await reading { sql in
+            try sql.fetch("SELECT replica, since, heartbeat_at FROM replica_leader WHERE id = 1").first.map {
+                LeaderRecord(replica: $0[0].string ?? "", since: $0[1].integer ?? 0, heartbeatAt: $0[2].integer ?? 0)
+            }
+        }
+    }
+
+    // MARK: - The shared webhook queue
+
+    /// Queues a verified notification's body for the leader, durably; false when it was queued before.
+    public func enqueueWebhook(id: String, body: [UInt8], replica: String) async throws -> Bool {
+        let text = String(decoding: body, as: UTF8.self)
+        return try await postgresWrite { sql in
+            !(try sql.fetch("""
+                INSERT INTO webhook_queue (notification_id, body, received_at, received_by) VALUES (?, ?, ?, ?)
+                ON CONFLICT (notification_id) DO NOTHING RETURNING seq
+                """, id, text, Int(Date().timeIntervalSince1970), replica).isEmpty)
+        }
+    }
+
+    /// Queued notifications after `seq`, oldest first: (seq, body).
+    public func queuedWebhooks(after seq: Int64, limit: Int = 200) async throws -> [(seq: Int64, body: [UInt8])] {
+        guard postgres != nil else { return [] }
+        return try await reading { sql in
+            try sql.fetch("SELECT seq, body FROM webhook_queue WHERE seq > ? ORDER BY seq LIMIT ?", seq, limit).map {
+                (Int64($0[0].integer ?? 0), Array(($0[1].string ?? "").utf8))
+            }
+        }
+    }
+
+    /// Drops queued notifications received before `cutoff` that were never applied (their re-fetch kept failing; the
+    /// next poll repairs the item).
+    public func pruneWebhookQueue(before cutoff: Int) async throws {
+        guard postgres != nil else { return }
+        try await postgresWrite { sql in try sql.run("DELETE FROM webhook_queue WHERE received_at < ?", cutoff) }
+    }
+
+    /// A write on PostgreSQL that does not advance the generation (it changes nothing the API reads).
+    private func postgresWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLRunner) throws -> T) async throws -> T {
+        guard let postgres else { preconditionFailure("the webhook queue is PostgreSQL's") }
+        return try await postgres.write { sql in try body(sql) }
+    }
+}
+
+/// This replica's name and whether it leads now, for `/sync`.
+public final class ReplicaState: Sendable {
+    public let replica: String
+    private let leading: Atomic<Bool>
+
+    public init(replica: String, leading: Bool = false) {
+        self.replica = replica
+        self.leading = Atomic(leading)
+    }
+
+    public var isLeader: Bool {
+        get { leading.load(ordering: .relaxed) }
+    }
+
+    public func set(leading value: Bool) { leading.store(value, ordering: .relaxed) }
+}
