@@ -59,6 +59,19 @@ public struct PostgresLocation: Sendable, Equatable {
         self.schema = schema
     }
 
+    /// The URL with its password, for handing to another process (tests' replicas); never logged.
+    package var url: String {
+        var components = URLComponents()
+        components.scheme = "postgres"
+        components.user = user
+        components.password = password
+        components.host = host
+        components.port = port
+        components.path = "/" + database
+        components.queryItems = [URLQueryItem(name: "schema", value: schema)]
+        return components.string ?? redacted
+    }
+
     /// The URL with the password replaced by `***`: what logs and `/sync` show.
     public var redacted: String {
         "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)?schema=\(schema)"

@@ -1,0 +1,163 @@
+import AsyncHTTPClient
+import Foundation
+import IntercomAPI
+import IntercomSimulator
+import MirrorStore
+import NIOCore
+import NIOHTTP1
+import TestSupport
+import Testing
+
+/// One `intercache serve` process, its port read from the line it prints when listening.
+final class ServeProcess: Sendable {
+    let process: Process
+    let port: Int
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    init(binary: String, database: String, intercom: String, replica: String, token: String, secret: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--database", database, "--intercom-url", intercom, "--port", "0",
+                             "--sync-interval", "600", "--full-sync-interval", "3600", "--concurrency", "4"]
+        process.environment = ["INTERCOM_ACCESS_TOKEN": token, "INTERCOM_CLIENT_SECRET": secret, "INTERCACHE_REPLICA_ID": replica,
+                               "SWIFT_BACKTRACE": "enable=no"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        while !seen.contains("\n") || !seen.contains("listening on") {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw RigError("serve exited before listening") }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let line = seen.split(separator: "\n").first(where: { $0.contains("listening on") }),
+              let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) })
+        else { throw RigError("no port in: \(seen)") }
+        self.process = process
+        self.port = port
+    }
+
+    /// GET `path`: status, ETag and body.
+    func get(_ path: String) async throws -> (status: UInt, etag: String?, body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + path), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 24)
+        return (response.status.code, response.headers.first(name: "etag"), String(buffer: body))
+    }
+
+    /// `/sync`'s `replica.role`.
+    func role() async -> String? {
+        guard let answer = try? await get("/sync"), let json = try? JSON.parse(Array(answer.body.utf8)) else { return nil }
+        return json["replica"]?["role"]?.stringValue
+    }
+
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}
+
+/// Replicas sharing one PostgreSQL mirror, as separate `serve` processes: one leads, a SIGKILLed leader is replaced
+/// and its sync resumed from the checkpoint, and a webhook sent to a follower is applied once and readable everywhere.
+@Suite(.serialized, .enabled(if: !TestEngine.postgresSkipped, "INTERCACHE_TEST_SKIP_POSTGRES=1"))
+struct ReplicaTests {
+    @Test func theLeaderKilledMidSyncIsReplacedAndBothReplicasServeTheTruthAndAWebhookToTheFollower() async throws {
+        let binary = try intercacheBinary()
+        var options = rigOptions(seed: 61)
+        options.contacts = 2_500
+        options.conversations = 900
+        let secret = "replica-client-secret", token = options.token
+        let location = try TestEngine.freshPostgres()
+        guard case let .postgres(postgres) = location else { return }
+        let store = try await MirrorDatabase.open(location)
+        try await withLiveSimulator(options) { simulator in
+            func launch(_ name: String) throws -> ServeProcess {
+                try ServeProcess(binary: binary, database: postgres.url, intercom: simulator.base, replica: name, token: token, secret: secret)
+            }
+            let a = try launch("replica-a")
+            let b = try launch("replica-b")
+            var started = [a, b]
+            defer { for replica in started { replica.stop() } }
+            // Exactly one leads.
+            try await eventually("one replica leads", seconds: 15) {
+                let roles = [await a.role(), await b.role()]
+                return roles.contains("leader") && roles.contains("follower")
+            }
+            let aLed = await a.role() == "leader"
+            let (leader, follower) = aLed ? (a, b) : (b, a)
+            // SIGKILL the leader in the middle of its first full sync.
+            try await eventually("the full sync is under way", seconds: 60) {
+                let contacts = try await store.count(Catalog.table("contacts"))
+                return contacts > 300
+            }
+            let conversationsDone = try await store.checkpoint("conversations").lastSuccessAt
+            #expect(conversationsDone == nil, "the sync finished before the kill; the workspace is too small")
+            leader.kill()
+            let killedAt = ContinuousClock.now
+            try await eventually("the follower takes over within 30 s", seconds: 30) { await follower.role() == "leader" }
+            #expect(ContinuousClock.now - killedAt < .seconds(30))
+            // It finishes the sync, and the mirror equals the simulator's truth.
+            try await eventually("the mirror equals the truth", seconds: 180) {
+                let mirror = try await mirrorSummary(store), truth = truthSummary(simulator.workspace)
+                return Set(mirror.keys).union(truth.keys).allSatisfy { mirror[$0] ?? 0 == truth[$0] ?? 0 }
+            }
+            let interrupted = try await store.reading { sql in
+                try sql.rows("SELECT COUNT(*) FROM sync_runs WHERE status = 'interrupted'", [], limit: 1).first?.first?.integer ?? 0
+            }
+            #expect(interrupted > 0, "the new leader closed the dead leader's runs and resumed from the checkpoint")
+            // A replica started again follows; both answer the same reads, with the same ETags.
+            let restarted = try launch(aLed ? "replica-a" : "replica-b")
+            started.append(restarted)
+            try await eventually("the restarted replica follows", seconds: 15) { await restarted.role() == "follower" }
+            let contact = try #require(try await store.reading { sql in
+                try sql.rows("SELECT id FROM contacts WHERE role = 'user' ORDER BY id LIMIT 1", [], limit: 1).first?.first?.string
+            })
+            // The leader's pass may still be writing its last resources: compare once the generation holds still.
+            var generation = -1
+            for _ in 0..<60 {
+                let now = try await MirrorReader(store: store).generation().generation
+                if now == generation { break }
+                generation = now
+                try await Task.sleep(for: .seconds(2))
+            }
+            for path in ["/contacts?limit=5", "/contacts/\(contact)", "/users/\(contact)/conversations", "/conversations/counts?group_by=state",
+                         "/counts", "/admins/metrics", "/tickets?limit=3"] {
+                let one = try await follower.get(path), two = try await restarted.get(path)
+                #expect(one.status == 200 && two.status == 200, "\(path)")
+                #expect(one.body == two.body, "\(path) differs between replicas")
+                #expect(one.etag != nil && one.etag == two.etag, "\(path): ETags \(one.etag ?? "none") and \(two.etag ?? "none")")
+            }
+            // A webhook delivered to the follower (the restarted replica) is readable through both within 2 s.
+            simulator.workspace.webhooks.configure { hooks in
+                hooks.url = "\(restarted.base)/webhooks/intercom"
+                hooks.secret = secret
+            }
+            var request = HTTPClientRequest(url: simulator.base + "/_simulator/contacts/\(contact)")
+            request.method = .PATCH
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: #"{"name":"Renamed Through A Follower"}"#))
+            let sent = ContinuousClock.now
+            _ = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            try await eventually("the webhook's change is readable through both replicas", seconds: 10) {
+                let one = try await follower.get("/contacts/\(contact)"), two = try await restarted.get("/contacts/\(contact)")
+                return one.body.contains("Renamed Through A Follower") && two.body.contains("Renamed Through A Follower")
+            }
+            let elapsed = ContinuousClock.now - sent
+            #expect(elapsed < .seconds(2), "visible after \(elapsed)")
+            let applied = try await store.reading { sql in
+                try sql.rows("SELECT COUNT(*) FROM webhook_deliveries", [], limit: 1).first?.first?.integer ?? 0
+            }
+            let queued = try await store.reading { sql in
+                try sql.rows("SELECT COUNT(*) FROM webhook_queue", [], limit: 1).first?.first?.integer ?? 0
+            }
+            #expect(applied >= 1 && queued == 0, "applied \(applied), still queued \(queued)")
+        }
+        try? await store.dropSchema()
+        await store.close()
+    }
+}
