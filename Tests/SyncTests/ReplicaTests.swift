@@ -18,7 +18,9 @@ final class ServeProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--database", database, "--intercom-url", intercom, "--port", "0",
-                             "--sync-interval", "600", "--full-sync-interval", "3600", "--concurrency", "4"]
+                             "--sync-interval", "600", "--full-sync-interval", "3600", "--concurrency", "4",
+                             // Small batches: many commits, so the kill lands between checkpoints and the resume has one to start from.
+                             "--batch-rows", "150"]
         process.environment = ["INTERCOM_ACCESS_TOKEN": token, "INTERCOM_CLIENT_SECRET": secret, "INTERCACHE_REPLICA_ID": replica,
                                "SWIFT_BACKTRACE": "enable=no"]
         let output = Pipe()
@@ -91,9 +93,8 @@ struct ReplicaTests {
             let aLed = await a.role() == "leader"
             let (leader, follower) = aLed ? (a, b) : (b, a)
             // SIGKILL the leader in the middle of its first full sync.
-            try await eventually("the full sync is under way", seconds: 60) {
-                let contacts = try await store.count(Catalog.table("contacts"))
-                return contacts > 300
+            try await eventually("the full sync is under way", seconds: 150) {
+                try await store.count(Catalog.table("contacts")) > 300
             }
             let conversationsDone = try await store.checkpoint("conversations").lastSuccessAt
             #expect(conversationsDone == nil, "the sync finished before the kill; the workspace is too small")
