@@ -153,6 +153,10 @@ struct EngineParityTests {
                     cursor = (try? JSON.parse(Array(body.utf8)))?["next_cursor"]?.stringValue
                     guard cursor != nil else { break }
                 }
+                for uri in Self.processRoutes {
+                    let (statusA, _, _) = try await get(a, uri), (statusB, bodyB, _) = try await get(b, uri)
+                    #expect(statusA == 200 && statusB == 200, "\(uri): SQLite \(statusA), PostgreSQL \(statusB): \(bodyB.prefix(300))")
+                }
                 for uri in requests where !Self.processRoutes.contains(uri) {
                     let (statusA, bodyA, _) = try await get(a, uri), (statusB, bodyB, headersB) = try await get(b, uri)
                     asked += 1

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import IntercomAPI
 import Logging
 import NIOCore
 import PostgresNIO
@@ -164,7 +165,10 @@ struct PostgresRunner: SQLRunner {
             return double.rounded() == double && abs(double) < 9e15 ? .int(Int64(double)) : .double(double)
         case .jsonb:
             _ = bytes.readInteger(as: UInt8.self)  // jsonb's binary form is a version byte, then the text
-            return .text(bytes.readString(length: bytes.readableBytes) ?? "")
+            // jsonb prints `{"a": 1}`; re-encoded compactly it reads as SQLite's copy of Intercom's JSON does (only the
+            // key order is jsonb's own).
+            let text = bytes.readBytes(length: bytes.readableBytes) ?? []
+            return .text((try? JSON.parse(text))?.text ?? String(decoding: text, as: UTF8.self))
         default:
             return .text(bytes.readString(length: bytes.readableBytes) ?? "")
         }
