@@ -31,7 +31,12 @@ final class PostgresEngine: Sendable {
     static func open(_ location: PostgresLocation, logger: Logger) async throws -> PostgresEngine {
         let first = try await connect(location, id: 0, logger: logger)
         let engine = PostgresEngine(location: location, logger: logger, writer: first)
-        try await engine.write { sql in try PostgresSchema.migrate(sql, schema: location.schema) }
+        do {
+            try await engine.write { sql in try PostgresSchema.migrate(sql, schema: location.schema) }
+        } catch {
+            await engine.close()  // a connection released unclosed is a fault of its own
+            throw error
+        }
         return engine
     }
 
