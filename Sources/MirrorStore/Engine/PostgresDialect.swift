@@ -48,19 +48,13 @@ struct PostgresDialect: SQLDialect {
     /// no query syntax), ranked by `ts_rank` (negated, so lower is better as with bm25), the snippet by `ts_headline`.
     func search(words: [String], kinds: [String], limit: Int, ticketOfHit: String) -> SQLFragment {
         let marks = "StartSel=\"\(HTMLText.matchStart)\", StopSel=\"\(HTMLText.matchEnd)\", MaxWords=16, MinWords=6, ShortWord=0"
-        var sql = """
+        let sql = """
             SELECT kind, ref, conversation_id, contact_id, ts_headline('simple', body, q, ?::text) AS snippet,
               -ts_rank(document, q)::double precision AS rank, \(ticketOfHit) AS ticket_id
             FROM search_documents, plainto_tsquery('simple', ?::text) q WHERE document @@ q
             """
-        var arguments: [StoreValue] = [.text(marks), .text(words.joined(separator: " "))]
-        if !kinds.isEmpty {
-            sql += " AND kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
-            arguments += kinds.map(StoreValue.text)
-        }
-        sql += " ORDER BY rank, kind, ref LIMIT ?"
-        arguments.append(.int(Int64(limit)))
-        return SQLFragment(sql, arguments)
+        let arguments: [StoreValue] = [.text(marks), .text(words.joined(separator: " "))]
+        return searchQuery(SQLFragment(sql, arguments), kinds: kinds, orderBy: "rank, kind, ref", limit: limit)
     }
 
     var like: String { "ILIKE" }

@@ -26,3 +26,18 @@ package protocol SQLDialect: Sendable {
     /// What follows an ORDER BY term so NULL sorts lowest, as SQLite orders it, in either direction.
     func nullsLowest(descending: Bool) -> String
 }
+
+extension SQLDialect {
+    /// A search query's engine-specific `head` (its SELECT and match) with what every engine adds the same way: the
+    /// kinds asked for, the order, and the limit, all bound.
+    func searchQuery(_ head: SQLFragment, kinds: [String], orderBy: String, limit: Int) -> SQLFragment {
+        var fragment = head
+        if !kinds.isEmpty {
+            fragment.sql += " AND kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
+            fragment.arguments += kinds.map(StoreValue.text)
+        }
+        fragment.sql += " ORDER BY \(orderBy) LIMIT ?"
+        fragment.arguments.append(.int(Int64(limit)))
+        return fragment
+    }
+}

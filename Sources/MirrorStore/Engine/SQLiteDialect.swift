@@ -27,18 +27,12 @@ struct SQLiteDialect: SQLDialect {
     /// FTS5 over `search_index`: each word a quoted phrase, so FTS5 syntax in a query is never interpreted; bm25 ranks.
     func search(words: [String], kinds: [String], limit: Int, ticketOfHit: String) -> SQLFragment {
         let match = words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " ")
-        var sql = """
+        let sql = """
             SELECT kind, ref, conversation_id, contact_id, snippet(search_index, 0, ?, ?, '…', 16) AS snippet,
               bm25(search_index) AS rank, \(ticketOfHit) AS ticket_id FROM search_index WHERE search_index MATCH ?
             """
-        var arguments: [StoreValue] = [.text(String(HTMLText.matchStart)), .text(String(HTMLText.matchEnd)), .text(match)]
-        if !kinds.isEmpty {
-            sql += " AND kind IN (\(Array(repeating: "?", count: kinds.count).joined(separator: ", ")))"
-            arguments += kinds.map(StoreValue.text)
-        }
-        sql += " ORDER BY rank LIMIT ?"
-        arguments.append(.int(Int64(limit)))
-        return SQLFragment(sql, arguments)
+        let arguments: [StoreValue] = [.text(String(HTMLText.matchStart)), .text(String(HTMLText.matchEnd)), .text(match)]
+        return searchQuery(SQLFragment(sql, arguments), kinds: kinds, orderBy: "rank", limit: limit)
     }
 
     var like: String { "LIKE" }
