@@ -88,6 +88,7 @@ public final class IntercomClient: Sendable {
         } catch {
             await gate.cancelled()
             if Task.isCancelled { throw CancellationError() }
+            stats.update { $0.transportFailures += 1 }
             return .retry("transport: \(error)")
         }
         let status = Int(response.status.code)

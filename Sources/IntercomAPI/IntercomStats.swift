@@ -8,6 +8,8 @@ public struct IntercomStats: Sendable, Equatable {
     public var rateLimited = 0
     /// Calls sent again after a failure.
     public var retries = 0
+    /// Calls that got no answer at all (a timeout, a dropped connection): Intercom may still have acted on them.
+    public var transportFailures = 0
     /// Seconds spent waiting for the rate-limit window to reopen.
     public var pacedSeconds = 0.0
 

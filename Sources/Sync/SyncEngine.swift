@@ -65,6 +65,7 @@ public final class SyncEngine: Sendable {
         api.calls -= callsBefore.calls
         api.rateLimited -= callsBefore.rateLimited
         api.retries -= callsBefore.retries
+        api.transportFailures -= callsBefore.transportFailures
         api.pacedSeconds -= callsBefore.pacedSeconds
         report.api = api
         report.seconds = Date().timeIntervalSince(started)

@@ -24,6 +24,7 @@ import Testing
             #expect(diff.isEmpty, "after \(passes) passes: \(diff)")
             #expect(rig.workspace.counters.faults > 0)
             #expect(rig.client.statistics.retries > 0)
+            #expect(rig.client.statistics.transportFailures > 0, "the 4 s stalls outlast the rig's 3 s timeout")
         }
     }
 }

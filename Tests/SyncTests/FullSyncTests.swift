@@ -16,7 +16,11 @@ import Testing
             #expect(report.succeeded, "\(report.resources.compactMap(\.error))")
             let diff = try await differences(rig)
             #expect(diff.isEmpty, "\(diff)")
-            #expect(rig.workspace.counters.scrollConflicts == 0)
+            // The pass never starts a scroll while its own is open. One exception it cannot avoid: a scroll start that
+            // went unanswered (the rig's 3 s timeout, on a loaded machine) may have opened a scroll whose param the pass
+            // never saw, so the next start meets it and waits for it to expire (seen once in CI, PostgreSQL, batches of 1).
+            #expect(rig.workspace.counters.scrollConflicts <= report.api.transportFailures,
+                    "\(rig.workspace.counters.scrollConflicts) conflicts, \(report.api.transportFailures) unanswered calls")
             #expect(report.api.rateLimited == 0)
             // The 500-part cap is recorded, never hidden: a run row names the truncated conversations.
             let truncated = try await rig.int("SELECT truncated FROM sync_runs WHERE resource = 'conversations' ORDER BY id DESC LIMIT 1")
