@@ -97,7 +97,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MirrorStoreTests",
-            dependencies: ["MirrorStore", "IntercomAPI", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TestSupport", "MirrorStore", "IntercomAPI", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(

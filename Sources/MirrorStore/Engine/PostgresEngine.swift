@@ -12,7 +12,8 @@ import Synchronization
 final class PostgresEngine: Sendable {
     let location: PostgresLocation
     let logger: Logger
-    private let writer: Mutex<PostgresConnection?>
+    /// The writer connection with the statements prepared on it.
+    private let writer: Mutex<(connection: PostgresConnection, statements: PreparedStatements)?>
     private let writeQueue = DispatchQueue(label: "intercache.postgres.writer")
     private let readQueue = DispatchQueue(label: "intercache.postgres.readers", attributes: .concurrent)
     private let readers = Mutex<(free: [PostgresConnection], opened: Int, waiting: [CheckedContinuation<Void, Never>])>(([], 0, []))
@@ -23,7 +24,7 @@ final class PostgresEngine: Sendable {
     private init(location: PostgresLocation, logger: Logger, writer: PostgresConnection) {
         self.location = location
         self.logger = logger
-        self.writer = Mutex(writer)
+        self.writer = Mutex((writer, PreparedStatements()))
     }
 
     /// Connects, creates the schema if needed and runs the named migrations (under an advisory lock, so replicas
@@ -60,31 +61,34 @@ final class PostgresEngine: Sendable {
 
     /// Runs `body` in one transaction on the writer connection; statements run in order, one transaction at a time.
     func write<T: Sendable>(_ body: @escaping @Sendable (PostgresRunner) throws -> T) async throws -> T {
-        let connection = try await writerConnection()
+        let (connection, statements) = try await writerConnection()
         let logger = self.logger
         return try await withCheckedThrowingContinuation { continuation in
             writeQueue.async {
-                continuation.resume(with: Result { try Self.transaction(PostgresRunner(connection: connection, logger: logger, pipelined: true),
-                                                                        begin: "BEGIN", body) })
+                let sql = PostgresRunner(connection: connection, logger: logger, pipelined: true, statements: statements)
+                continuation.resume(with: Result { try Self.transaction(sql, begin: "BEGIN", body) })
             }
         }
     }
 
-    /// The writer connection, opened again if the server closed it.
-    private func writerConnection() async throws -> PostgresConnection {
-        if let connection = writer.withLock({ $0 }), !connection.isClosed { return connection }
+    /// The writer connection, opened again (with no statements prepared) if the server closed it.
+    private func writerConnection() async throws -> (PostgresConnection, PreparedStatements) {
+        if let open = writer.withLock({ $0 }), !open.connection.isClosed { return open }
         let connection = try await Self.connect(location, id: ids.add(1, ordering: .relaxed).newValue, logger: logger)
-        writer.withLock { $0 = connection }
-        return connection
+        let statements = PreparedStatements()
+        writer.withLock { $0 = (connection, statements) }
+        return (connection, statements)
     }
 
     /// `body` between `begin` and COMMIT, rolled back if it throws.
-    static func transaction<T>(_ sql: PostgresRunner, begin: String, _ body: (PostgresRunner) throws -> T) throws -> T {
+    /// A read-only transaction's COMMIT is not waited for (it has nothing to make durable, and the connection answers it
+    /// before the next transaction's first statement).
+    static func transaction<T>(_ sql: PostgresRunner, begin: String, readOnly: Bool = false, _ body: (PostgresRunner) throws -> T) throws -> T {
         try sql.execute(begin, [])
         do {
             let result = try body(sql)
             try sql.drain()
-            _ = try sql.rows("COMMIT", [], limit: 0)
+            if readOnly { sql.post("COMMIT") } else { _ = try sql.rows("COMMIT", [], limit: 0) }
             return result
         } catch {
             try? sql.drain()
@@ -104,8 +108,9 @@ final class PostgresEngine: Sendable {
             let value = try await withCheckedThrowingContinuation { continuation in
                 readQueue.async {
                     continuation.resume(with: Result {
-                        let sql = PostgresRunner(connection: connection, logger: logger)
-                        return try Self.transaction(sql, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { sql in
+                        // Pipelined: BEGIN and the time budget go out with the first query, in one round trip.
+                        let sql = PostgresRunner(connection: connection, logger: logger, pipelined: true)
+                        return try Self.transaction(sql, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", readOnly: true) { sql in
                             if let timeout { try sql.execute("SET LOCAL statement_timeout = \(timeout)", []) }
                             return try body(sql)
                         }
@@ -167,7 +172,7 @@ final class PostgresEngine: Sendable {
 
     /// A connection must be closed before it is released; whatever `close()` did not close is closed here.
     deinit {
-        let connections = readers.withLock { $0.free } + [writer.withLock { $0 }].compactMap { $0 }
+        let connections = readers.withLock { $0.free } + [writer.withLock { $0?.connection }].compactMap { $0 }
         for connection in connections where !connection.isClosed { let _: EventLoopFuture<Void> = connection.close() }
     }
 
@@ -176,7 +181,7 @@ final class PostgresEngine: Sendable {
         let connections = readers.withLock { state -> [PostgresConnection] in
             defer { state.free = [] }
             return state.free
-        } + [writer.withLock { $0 }].compactMap { $0 }
+        } + [writer.withLock { $0?.connection }].compactMap { $0 }
         for connection in connections { try? await connection.close() }
     }
 }

@@ -22,6 +22,9 @@ public struct PostgresStoreError: Error, CustomStringConvertible {
         } else if let error = error as? PSQLError {
             sqlState = error.serverInfo?[.sqlState]
             message = error.serverInfo?[.message] ?? "\(error.code)"
+        } else if case let PostgresError.server(server)? = error as? PostgresError {  // the prepared-statement path's errors
+            sqlState = server.fields[.sqlState]
+            message = server.fields[.message] ?? "\(server)"
         } else {
             sqlState = nil
             message = "\(error)"
@@ -37,21 +40,27 @@ public struct PostgresStoreError: Error, CustomStringConvertible {
 /// In a write transaction, statements that return nothing are pipelined: sent without waiting for their answer, so a
 /// batch of upserts costs one round trip per few hundred statements instead of one each. The server runs them in order;
 /// the first failure surfaces at the next read, the next wait or COMMIT (`drain`), and fails the transaction.
+///
+/// With `statements` (the writer's), each pipelined statement with parameters is prepared once per connection and then
+/// only bound and executed: the server parsed and planned every upsert of a sync afresh, most of its time.
 struct PostgresRunner: SQLRunner {
     let connection: PostgresConnection
     let logger: Logger
     /// Answers not yet waited for; nil runs every statement to its answer (reads).
     let pipeline: Pipeline?
+    /// The connection's prepared statements; nil sends every statement unnamed.
+    let statements: PreparedStatements?
 
-    init(connection: PostgresConnection, logger: Logger, pipelined: Bool = false) {
+    init(connection: PostgresConnection, logger: Logger, pipelined: Bool = false, statements: PreparedStatements? = nil) {
         self.connection = connection
         self.logger = logger
         pipeline = pipelined ? Pipeline() : nil
+        self.statements = statements
     }
 
     /// Statements sent and not yet answered.
     final class Pipeline {
-        var pending: [EventLoopFuture<PostgresQueryResult>] = []
+        var pending: [EventLoopFuture<Void>] = []
     }
 
     /// Statements in flight at most before the oldest are waited for: bounds the memory of a long batch.
@@ -62,8 +71,41 @@ struct PostgresRunner: SQLRunner {
 
     func execute(_ sql: String, _ values: [DatabaseValue]) throws {
         guard let pipeline else { return _ = try query(sql, values) }
-        pipeline.pending.append(send(sql, values))
+        if !values.isEmpty, let statements, let prepared = try prepared(sql, in: statements),
+           let binds = PreparedStatements.binds(values, types: prepared.types) {
+            pipeline.pending.append(prepared.query.execute(binds).map { _ in })
+        } else {
+            pipeline.pending.append(send(sql, values).map { _ in })
+        }
         if pipeline.pending.count >= Self.pipelineDepth { try drain() }
+    }
+
+    /// `sql` prepared on this connection, preparing it the first time; nil when a parameter's type has no binary form
+    /// here (the statement is then always sent unnamed, as text).
+    private func prepared(_ sql: String, in statements: PreparedStatements) throws -> PreparedStatements.Entry? {
+        if let known = statements.entries[sql] { return known }
+        // Whatever failed before this statement would fail the preparation too and be taken for its own fault.
+        try drain()
+        let entry: PreparedStatements.Entry?
+        do {
+            let text = Self.numbered(sql)
+            let query = try connection.prepare(query: text).wait()
+            // The types the server inferred for the parameters (the protocol's answer to the preparation is not kept).
+            let listed = try self.query("SELECT parameter_types::oid[]::text FROM pg_prepared_statements WHERE statement = ? LIMIT 1",
+                                        [text.databaseValue])
+            let types = listed.rows.first.flatMap { row in row.first.flatMap { try? $0.decode(String.self) } }
+                .map { PreparedStatements.oids($0) } ?? []
+            if !types.isEmpty, types.allSatisfy(PreparedStatements.encodable.contains) {
+                entry = PreparedStatements.Entry(query: query, types: types)
+            } else {
+                _ = try? query.deallocate().wait()
+                entry = nil
+            }
+        } catch {
+            throw PostgresStoreError(error)
+        }
+        statements.entries[sql] = entry
+        return entry
     }
 
     /// Waits for every pipelined statement; throws the first failure.
@@ -73,7 +115,7 @@ struct PostgresRunner: SQLRunner {
         pipeline.pending = []
         var failure: (any Error)?
         for future in pending {
-            do { _ = try future.wait() } catch { if failure == nil { failure = error } }
+            do { try future.wait() } catch { if failure == nil { failure = error } }
         }
         if let failure { throw PostgresStoreError(failure) }
     }
@@ -93,13 +135,23 @@ struct PostgresRunner: SQLRunner {
         }
     }
 
+    /// Runs one statement to its answer. It is sent before the pipelined ones are waited for: the server answers in
+    /// order, so a transaction's BEGIN and settings cost no round trip of their own; an earlier failure is the one
+    /// thrown (this statement then fails too, in the aborted transaction).
     private func query(_ sql: String, _ values: [DatabaseValue]) throws -> PostgresQueryResult {
+        let answer = send(sql, values)
         try drain()
         do {
-            return try send(sql, values).wait()
+            return try answer.wait()
         } catch {
             throw PostgresStoreError(error)
         }
+    }
+
+    /// Sends a statement whose answer nobody waits for (a read-only transaction's COMMIT): the connection answers it
+    /// before the next statement sent on it.
+    func post(_ sql: String) {
+        _ = send(sql, [])
     }
 
     private func send(_ sql: String, _ values: [DatabaseValue]) -> EventLoopFuture<PostgresQueryResult> {
@@ -184,5 +236,70 @@ struct Untyped: PostgresDynamicTypeEncodable {
 
     func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
         byteBuffer.writeString(text)
+    }
+}
+
+/// One connection's prepared statements, by the store's SQL text. Only the writer's queue touches it, one transaction
+/// at a time. Values are bound in binary, as the types the server inferred for the parameters at preparation.
+final class PreparedStatements: @unchecked Sendable {
+    struct Entry {
+        let query: PreparedQuery
+        let types: [UInt32]
+    }
+
+    /// Known statements; nil marks one that is sent unnamed.
+    var entries: [String: Entry?] = [:]
+
+    /// The parameter types whose binary form `binds` writes: text, varchar, bigint, integer, double, jsonb, boolean.
+    static let encodable: Set<UInt32> = [25, 1043, 20, 23, 701, 3802, 16]
+
+    /// `{25,20}` as OIDs.
+    static func oids(_ text: String) -> [UInt32] {
+        text.trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").compactMap { UInt32($0) }
+    }
+
+    /// `values` in binary for parameters of `types`; nil when one does not convert exactly (that execution goes as
+    /// text, so PostgreSQL judges it as it always did).
+    static func binds(_ values: [DatabaseValue], types: [UInt32]) -> [PostgresData]? {
+        guard values.count == types.count else { return nil }
+        var binds: [PostgresData] = []
+        binds.reserveCapacity(values.count)
+        for (value, type) in zip(values, types) {
+            guard let bind = bind(value, type: type) else { return nil }
+            binds.append(bind)
+        }
+        return binds
+    }
+
+    private static func bind(_ value: DatabaseValue, type: UInt32) -> PostgresData? {
+        var buffer = ByteBufferAllocator().buffer(capacity: 16)
+        let dataType = PostgresDataType(type)
+        switch (value.storage, type) {
+        case (.null, _): return PostgresData(type: dataType, value: nil)
+        case let (.int64(n), 20): buffer.writeInteger(n)
+        case let (.int64(n), 23):
+            guard let small = Int32(exactly: n) else { return nil }
+            buffer.writeInteger(small)
+        case let (.int64(n), 16):
+            guard n == 0 || n == 1 else { return nil }
+            buffer.writeInteger(UInt8(n))
+        case let (.int64(n), 701): buffer.writeInteger(Double(n).bitPattern)
+        case let (.double(x), 701): buffer.writeInteger(x.bitPattern)
+        case let (.double(x), 20):
+            guard let n = Int64(exactly: x) else { return nil }
+            buffer.writeInteger(n)
+        case let (.int64(n), 25), let (.int64(n), 1043): buffer.writeString(String(n))
+        case let (.double(x), 25), let (.double(x), 1043): buffer.writeString(String(x))
+        case let (.string(s), 25), let (.string(s), 1043): buffer.writeString(s)
+        case let (.blob(data), 25), let (.blob(data), 1043): buffer.writeBytes(data)
+        case let (.string(s), 3802):
+            buffer.writeInteger(UInt8(1))  // jsonb's binary form: a version byte, then the text
+            buffer.writeString(s)
+        case let (.blob(data), 3802):
+            buffer.writeInteger(UInt8(1))
+            buffer.writeBytes(data)
+        default: return nil
+        }
+        return PostgresData(type: dataType, value: buffer)
     }
 }

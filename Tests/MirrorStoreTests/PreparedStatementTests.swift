@@ -1,0 +1,76 @@
+import Foundation
+import IntercomAPI
+import Testing
+import TestSupport
+@testable import MirrorStore
+
+/// The PostgreSQL writer prepares each upsert once and binds its values in binary: what it stores must equal what the
+/// same writes store on SQLite (text sent as text), value for value.
+@Suite struct PreparedStatementTests {
+    static let company = """
+        {"type": "company", "id": "c-1", "company_id": "ext \\u00e9\\u6f22 1", "name": "Caf\\u00e9 \\"Zo\\u00eb\\" \\ud83d\\ude00",
+         "created_at": 1700000000, "updated_at": 1700000123, "monthly_spend": 0.1, "session_count": 9007199254740993,
+         "user_count": 0, "size": null, "website": "",
+         "custom_attributes": {"tier": "gold", "seats": 12, "ratio": 1e-7, "nested": {"a": [1, 2.5, null, true]}},
+         "tags": {"tags": [{"id": "t-1"}, {"id": "t-2"}]}, "segments": {"segments": []}}
+        """
+
+    @Test(arguments: TestEngine.all) func upsertsStoreExactlyWhatSQLiteStores(engine: TestEngine) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("prepared-\(UUID().uuidString).sqlite").path
+        let (store, remove) = try await engine.open(path: path)
+        let (reference, removeReference) = try await TestEngine.sqlite.open(path: path + ".reference")
+        do {
+            let item = try JSON.parse(Array(Self.company.utf8))
+            let changed = try JSON.parse(Array(Self.company.replacingOccurrences(of: "\"name\": \"Caf", with: "\"name\": \"Renamed caf").utf8))
+            for mirror in [store, reference] {
+                // The second write of the same statement runs the prepared one on PostgreSQL; the third changes a value.
+                for version in [item, item, changed, item] {
+                    try await mirror.write { tx in try tx.upsert(.companies, item: version, sweep: 1) }
+                }
+            }
+            let query = "SELECT * FROM companies ORDER BY id"
+            let stored = try await store.reading { sql in try sql.namedRows(query, []) }
+            let expected = try await reference.reading { sql in try sql.namedRows(query, []) }
+            #expect(stored.count == 1)
+            for (row, want) in zip(stored, expected) {
+                for column in Schema.storedColumnNames(.companies) {
+                    let got = row.values[column] ?? .null, wanted = want.values[column] ?? .null
+                    if column == "raw" || column == "custom_attributes" {
+                        // jsonb keeps its own key order: compare the JSON, not the text.
+                        #expect(Self.ordered(got) == Self.ordered(wanted), "\(column): \(got) against \(wanted)")
+                        #expect(Self.ordered(got) != nil)
+                    } else {
+                        #expect(got == wanted, "\(column): \(got) against \(wanted)")
+                    }
+                }
+            }
+            let tags = try await store.reading { sql in try sql.strings("SELECT tag_id FROM company_tags ORDER BY tag_id", []) }
+            #expect(tags == ["t-1", "t-2"])
+            if engine == .postgres {
+                // The writer's session lists the upsert once, executed at every write after the first.
+                let runs = try await store.write { tx in
+                    try tx.sql.rows("SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO \"companies\" %'",
+                                    [], limit: .max)
+                }
+                #expect(runs.count == 1)
+                #expect((runs.first?.first?.integer ?? 0) >= 3)
+            }
+        } catch {
+            await remove(); await removeReference()
+            throw error
+        }
+        await remove(); await removeReference()
+    }
+
+    /// A stored JSON text parsed, with every object's keys sorted.
+    static func ordered(_ value: StoreValue) -> JSON? {
+        func sorted(_ json: JSON) -> JSON {
+            switch json {
+            case let .object(members): .object(members.map { ($0.0, sorted($0.1)) }.sorted { $0.0 < $1.0 })
+            case let .array(elements): .array(elements.map(sorted))
+            default: json
+            }
+        }
+        return value.string.flatMap { try? JSON.parse(Array($0.utf8)) }.map(sorted)
+    }
+}
