@@ -12,6 +12,10 @@ if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
 fi
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 port=${INTERCACHE_TEST_POSTGRES_PORT:-54329}
+# Another run's server on the port (two test runs at once): take the next free one, unless a port was asked for.
+if [ -z "${INTERCACHE_TEST_POSTGRES_PORT:-}" ]; then
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+fi
 data=$(mktemp -d /tmp/intercache-pg.XXXXXX)
 password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

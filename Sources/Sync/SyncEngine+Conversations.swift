@@ -62,6 +62,9 @@ extension SyncEngine {
             return DetailPage(details: details, unchanged: Set(listed.map(\.0)).subtracting(changed), partsPath: partsPath)
         } commit: { pages, saved in
             try await store.write { tx in
+                // Every item first, then each one's truncation flag and metrics (which read only that item's rows): the
+                // writes go out together on PostgreSQL instead of waiting on a read after each item.
+                var upserted: [String] = []
                 for page in pages {
                     for (id, detail) in page.details {
                         guard let detail else {
@@ -69,10 +72,11 @@ extension SyncEngine {
                             continue
                         }
                         try tx.upsert(table, item: detail, sweep: generation)
-                        try written(tx, id)
+                        upserted.append(id)
                     }
                     if sweeping { try tx.stamp(table, ids: Array(page.unchanged), sweep: generation) }
                 }
+                for id in upserted { try written(tx, id) }
                 try tx.save(saved)
             }
             return pages.reduce(0) { $0 + $1.details.count }

@@ -58,9 +58,10 @@ struct PostgresRunner: SQLRunner {
         self.statements = statements
     }
 
-    /// Statements sent and not yet answered.
+    /// Statements sent and not yet answered, and the writes held back to be sent many rows at a time.
     final class Pipeline {
         var pending: [EventLoopFuture<Void>] = []
+        let combiner = PostgresWriteCombiner()
     }
 
     /// Statements in flight at most before the oldest are waited for: bounds the memory of a long batch.
@@ -70,6 +71,30 @@ struct PostgresRunner: SQLRunner {
     var sqlite: Database? { nil }
 
     func execute(_ sql: String, _ values: [DatabaseValue]) throws {
+        guard let pipeline else { return _ = try query(sql, values) }
+        if statements != nil {  // the writer's transaction
+            if let insert = PostgresWriteCombiner.inserts[sql], values.count == insert.width {
+                pipeline.combiner.insert(insert, values)
+                if pipeline.combiner.count >= PostgresWriteCombiner.limit { try sendHeld() }
+                return
+            }
+            if values.count == 1, let delete = PostgresWriteCombiner.deletes[sql] {
+                pipeline.combiner.delete(delete, values[0])
+                return
+            }
+        }
+        try sendHeld()
+        try enqueue(sql, values)
+    }
+
+    /// Sends the writes the combiner held, in order, before whatever runs next.
+    private func sendHeld() throws {
+        guard let pipeline, !pipeline.combiner.isEmpty else { return }
+        for (sql, values) in pipeline.combiner.take() { try enqueue(sql, values) }
+    }
+
+    /// Sends one statement without waiting for its answer: prepared when it can be.
+    private func enqueue(_ sql: String, _ values: [DatabaseValue]) throws {
         guard let pipeline else { return _ = try query(sql, values) }
         if !values.isEmpty, let statements, let prepared = try prepared(sql, in: statements),
            let binds = PreparedStatements.binds(values, types: prepared.types) {
@@ -110,6 +135,7 @@ struct PostgresRunner: SQLRunner {
 
     /// Waits for every pipelined statement; throws the first failure.
     func drain() throws {
+        try sendHeld()
         guard let pipeline, !pipeline.pending.isEmpty else { return }
         let pending = pipeline.pending
         pipeline.pending = []
@@ -139,6 +165,7 @@ struct PostgresRunner: SQLRunner {
     /// order, so a transaction's BEGIN and settings cost no round trip of their own; an earlier failure is the one
     /// thrown (this statement then fails too, in the aborted transaction).
     private func query(_ sql: String, _ values: [DatabaseValue]) throws -> PostgresQueryResult {
+        try sendHeld()
         let answer = send(sql, values)
         try drain()
         do {

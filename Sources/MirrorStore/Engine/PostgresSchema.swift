@@ -142,11 +142,14 @@ enum PostgresSchema {
 
     // MARK: - Search
 
+    /// One search document; the writer sends these many rows at a time (`PostgresWriteCombiner`).
+    static let searchInsert = "INSERT INTO search_documents (kind, ref, conversation_id, contact_id, body) VALUES (?, ?, ?, ?, ?)"
+
     /// Brings `search_documents` up to date with the rows the triggers queued, in the caller's transaction.
     static func flushSearchIndex(_ sql: any SQLRunner) throws {
         guard try !sql.fetch("SELECT 1 FROM search_pending LIMIT 1").isEmpty else { return }
         try sql.execute("DELETE FROM search_documents d USING search_pending p WHERE d.kind = p.kind AND d.ref = p.ref", [])
-        let insert = "INSERT INTO search_documents (kind, ref, conversation_id, contact_id, body) VALUES (?, ?, ?, ?, ?)"
+        let insert = searchInsert
         for source in Catalog.searchSources {
             let columns = (source.text + [source.conversationID, source.contactID].compactMap { $0 }).map { "t.\(Schema.quoted($0))" }
             let rows = try sql.fetch("""
