@@ -4,6 +4,7 @@ import HTTPTypes
 import IntercomAPI
 import MirrorStore
 import ReadAPI
+import TestSupport
 import Testing
 
 /// `/{list}/aggregate` and the conversation metrics fields against reference computations made here from the mirror's
@@ -38,10 +39,10 @@ import Testing
         return counts
     }
 
-    @Test(arguments: ["UTC", "America/Los_Angeles", "Australia/Sydney"])
-    func dailyAndWeeklyBucketsFollowTheZonesCalendar(zone: String) async throws {
-        let mirror = try await sharedMirror()
-        let stamps = try await mirror.store.read { db in try Int.fetchAll(db, sql: "SELECT created_at FROM conversations") }
+    @Test(arguments: ["UTC", "America/Los_Angeles", "Australia/Sydney"], TestEngine.all)
+    func dailyAndWeeklyBucketsFollowTheZonesCalendar(zone: String, engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
+        let stamps = try await mirror.column("SELECT created_at FROM conversations").compactMap(\.integer)
         try await mirror.withAPI { client in
             for (unit, week) in [("day", false), ("week", true)] {
                 let (status, body, _) = try await client.getJSON("/conversations/aggregate?bucket=created_at:\(unit)&tz=\(zone)")
@@ -57,10 +58,12 @@ import Testing
     }
 
     /// Local days around each zone's 2025 DST changes: 23 and 25 hours long, every day listed, empty ones as 0.
-    @Test(arguments: [("America/Los_Angeles", "2025-03-09", "2025-11-02"), ("Australia/Sydney", "2025-10-05", "2025-04-06")])
-    func bucketsAcrossDSTChangesHaveTheirLocalLengthAndEmptyDaysAreZero(zone: String, shorter: String, longer: String) async throws {
-        let mirror = try await sharedMirror()
-        let stamps = try await mirror.store.read { db in try Int.fetchAll(db, sql: "SELECT created_at FROM conversations") }
+    @Test(arguments: [("America/Los_Angeles", "2025-03-09", "2025-11-02"), ("Australia/Sydney", "2025-10-05", "2025-04-06")], TestEngine.all)
+    func bucketsAcrossDSTChangesHaveTheirLocalLengthAndEmptyDaysAreZero(change: (String, String, String),
+                                                                       engine: TestEngine) async throws {
+        let (zone, shorter, longer) = change
+        let mirror = try await sharedMirror(engine)
+        let stamps = try await mirror.column("SELECT created_at FROM conversations").compactMap(\.integer)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: zone)!
@@ -97,14 +100,13 @@ import Testing
         }
     }
 
-    @Test func measuresPerAdminEqualAReferenceComputation() async throws {
-        let mirror = try await sharedMirror()
-        let rows = try await mirror.store.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.admin_assignee_id AS admin, m.time_to_first_response AS t FROM conversations c
-                JOIN conversation_metrics m ON m.conversation_id = c.id
-                """).map { ($0["admin"] as String?, $0["t"] as Int?) }
-        }
+    @Test(arguments: TestEngine.all)
+    func measuresPerAdminEqualAReferenceComputation(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
+        let rows = try await mirror.rows("""
+            SELECT c.admin_assignee_id AS admin, m.time_to_first_response AS t FROM conversations c
+            JOIN conversation_metrics m ON m.conversation_id = c.id
+            """).map { ($0[0].string, $0[1].integer) }
         var byAdmin: [String: [Int]] = [:], counts: [String: Int] = [:]
         for (admin, time) in rows {
             counts[admin ?? "null", default: 0] += 1
@@ -130,13 +132,12 @@ import Testing
         }
     }
 
-    @Test func metricsAreARouteAndFilterAndSortConversations() async throws {
-        let mirror = try await sharedMirror()
-        let (first, slow, total) = try await mirror.store.read { db in
-            (try String.fetchOne(db, sql: "SELECT id FROM conversations ORDER BY id LIMIT 1")!,
-             Set(try String.fetchAll(db, sql: "SELECT conversation_id FROM conversation_metrics WHERE time_to_first_response > 3600")),
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations")!)
-        }
+    @Test(arguments: TestEngine.all)
+    func metricsAreARouteAndFilterAndSortConversations(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
+        let first = try #require(try await mirror.string("SELECT id FROM conversations ORDER BY id LIMIT 1"))
+        let slow = Set(try await mirror.strings("SELECT conversation_id FROM conversation_metrics WHERE time_to_first_response > 3600"))
+        let total = try #require(try await mirror.int("SELECT COUNT(*) FROM conversations"))
         try await mirror.withAPI { client in
             let (status, metrics, _) = try await client.getJSON("/conversations/\(first)/metrics")
             #expect(status == .ok)
@@ -149,10 +150,8 @@ import Testing
             // Sorted by a metric, paged by cursor: every conversation once, reopens never increasing.
             let sorted = try await client.walk("/conversations?sort=-metrics.count_reopens&fields=id", limit: 37)
             #expect(sorted.count == total && Set(ids(sorted)).count == total)
-            let reopens = try await mirror.store.read { db in
-                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT conversation_id, count_reopens FROM conversation_metrics")
-                    .map { ($0[0] as String, $0[1] as Int) })
-            }
+            let reopens = Dictionary(uniqueKeysWithValues: try await mirror.rows("SELECT conversation_id, count_reopens FROM conversation_metrics")
+                .map { ($0[0].string ?? "", $0[1].integer ?? -1) })
             let sequence = ids(sorted).map { reopens[$0] ?? -1 }
             #expect(sequence == sequence.sorted(by: >))
             let csv = try await client.getText("/conversations?metrics.count_reopens__gte=1&fields=id&format=csv").text
@@ -160,8 +159,9 @@ import Testing
         }
     }
 
-    @Test func badAggregatesAreClearErrors() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func badAggregatesAreClearErrors(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             for (query, code) in [("measures=bogus", "unknown_measure"), ("measures=median:title", "bad_measure"),
                                   ("bucket=title:day", "unknown_field"), ("bucket=created_at:fortnight", "bad_bucket"),
@@ -176,20 +176,17 @@ import Testing
         }
     }
 
-    @Test func scorecardsEqualAReferenceComputation() async throws {
-        let mirror = try await sharedMirror()
-        let rows = try await mirror.store.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.admin_assignee_id, c.state, m.time_to_first_response, m.last_closed_by_admin_id, m.count_reopens
-                FROM conversations c JOIN conversation_metrics m ON m.conversation_id = c.id
-                """).map { ($0[0] as String?, $0[1] as String?, $0[2] as Int?, $0[3] as String?, $0[4] as Int?) }
-        }
-        let companies = try await mirror.store.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT k.company_id, COUNT(DISTINCT cc.conversation_id) FROM conversation_contacts cc
-                JOIN contact_companies k ON k.contact_id = cc.contact_id GROUP BY 1
-                """).map { ($0[0] as String, $0[1] as Int) }
-        }
+    @Test(arguments: TestEngine.all)
+    func scorecardsEqualAReferenceComputation(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
+        let rows = try await mirror.rows("""
+            SELECT c.admin_assignee_id, c.state, m.time_to_first_response, m.last_closed_by_admin_id, m.count_reopens
+            FROM conversations c JOIN conversation_metrics m ON m.conversation_id = c.id
+            """).map { ($0[0].string, $0[1].string, $0[2].integer, $0[3].string, $0[4].integer) }
+        let companies = try await mirror.rows("""
+            SELECT k.company_id, COUNT(DISTINCT cc.conversation_id) FROM conversation_contacts cc
+            JOIN contact_companies k ON k.contact_id = cc.contact_id GROUP BY 1
+            """).map { ($0[0].string ?? "", $0[1].integer ?? -1) }
         @Sendable func lowerMedian(_ values: [Int]) -> Int? { values.isEmpty ? nil : values.sorted()[(values.count - 1) / 2] }
         try await mirror.withAPI { client in
             let (status, body, _) = try await client.getJSON("/admins/metrics")

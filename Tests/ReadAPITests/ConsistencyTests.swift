@@ -4,15 +4,17 @@ import GRDB
 import IntercomAPI
 import MirrorStore
 import ReadAPI
+import TestSupport
 import Testing
 
 @Suite struct ConsistencyTests {
     /// Keyset paging while the sync writes: rows present for the whole walk come exactly once, rows deleted before
     /// their page never come, and nothing repeats, however the writes land around the cursor.
-    @Test func aCursorWalkStaysExactWhileTheSyncWrites() async throws {
-        let mirror = try await freshMirror(contacts: 300, conversations: 20)
+    @Test(arguments: TestEngine.all)
+    func aCursorWalkStaysExactWhileTheSyncWrites(engine: TestEngine) async throws {
+        let mirror = try await freshMirror(engine: engine, contacts: 300, conversations: 20)
         let table = Catalog.table("contacts")
-        let original = try await mirror.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM contacts ORDER BY id") }
+        let original = try await mirror.strings("SELECT id FROM contacts ORDER BY id")
         try await mirror.withAPI { client in
             var seen: [String] = [], deleted: Set<String> = [], cursor: String?, page = 0
             repeat {
@@ -30,7 +32,7 @@ import Testing
                         try tx.upsert(table, item: .object([("type", .string("contact")), ("id", .string(suffix)), ("role", .string("user")),
                                                             ("updated_at", .int(updated))]), sweep: 0)
                     }
-                    try tx.db.execute(sql: "UPDATE contacts SET updated_at = 4000000001 WHERE id = ?", arguments: [moved])
+                    try tx.sql.execute("UPDATE contacts SET updated_at = 4000000001 WHERE id = ?", [moved.databaseValue])
                     if removes {
                         try tx.delete(table, id: victim, reason: "test", at: 0)
                     }
@@ -40,9 +42,7 @@ import Testing
             #expect(seen.count == Set(seen).count, "no item repeats")
             #expect(Set(seen).isDisjoint(with: deleted), "a deleted item never comes after its deletion")
             // Every original row that was neither deleted nor moved ahead of the cursor is seen exactly once.
-            let stable = try await mirror.store.read { db in
-                try String.fetchAll(db, sql: "SELECT id FROM contacts WHERE updated_at < 4000000000 AND id NOT LIKE 'new-%'")
-            }
+            let stable = try await mirror.strings("SELECT id FROM contacts WHERE updated_at < 4000000000 AND id NOT LIKE 'new-%'")
             #expect(Set(stable).isSubset(of: Set(seen)))
         }
     }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import MirrorStore
 import ReadAPI
+import TestSupport
 import Testing
 
 @Suite struct ContractTests {
@@ -22,8 +23,9 @@ import Testing
         })
     }
 
-    @Test func everyServedRouteIsInOpenAPIYAML() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func everyServedRouteIsInOpenAPIYAML(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         let router = mirror.router()
         let served = Set(router.routes.map { route in
             route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
@@ -39,8 +41,9 @@ import Testing
         #expect(try Self.committedDocument() == OpenAPIDocument.yaml, "run: swift run intercache openapi > openapi.yaml")
     }
 
-    @Test func theServerServesTheSameDocument() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func theServerServesTheSameDocument(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let (status, text, _) = try await client.getText("/openapi.yaml")
             #expect(status == .ok)

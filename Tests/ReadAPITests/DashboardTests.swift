@@ -4,13 +4,15 @@ import GRDB
 import IntercomAPI
 import MirrorStore
 import ReadAPI
+import TestSupport
 import Testing
 
 @Suite struct DashboardTests {
     /// `/sync` reads the mirror once per write generation; its clock figures still move on every call, and a write makes
     /// it read again.
-    @Test func syncStatusIsReadOncePerGenerationWithItsClockMovingOnEveryCall() async throws {
-        let mirror = try await freshMirror(contacts: 60, conversations: 20)
+    @Test(arguments: TestEngine.all)
+    func syncStatusIsReadOncePerGenerationWithItsClockMovingOnEveryCall(engine: TestEngine) async throws {
+        let mirror = try await freshMirror(engine: engine, contacts: 60, conversations: 20)
         let reader = MirrorReader(store: mirror.store)
         func entry(_ status: JSON, _ resource: String) -> JSON? {
             status["data"]?.arrayValue?.first { $0["resource"]?.stringValue == resource }
@@ -28,14 +30,15 @@ import Testing
         }
         #expect(moved == 4)
         #expect((entry(first, "tags")?["rows"]?.intValue ?? 0) > 0)
-        try await mirror.store.write { tx in try tx.db.execute(sql: "DELETE FROM tags") }
+        try await mirror.execute("DELETE FROM tags")
         let after = try await reader.syncStatus(now: now + 60)
         #expect(entry(after, "tags")?["rows"]?.intValue == 0)
         #expect(after["generation"]?.intValue == (first["generation"]?.intValue).map { $0 + 1 })
     }
 
-    @Test func countsMatchTheSimulatorsGroundTruth() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func countsMatchTheSimulatorsGroundTruth(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         let truth = mirror.truth
         try await mirror.withAPI { client in
             let counts = try await client.getJSON("/counts").body
@@ -59,8 +62,9 @@ import Testing
         }
     }
 
-    @Test func groupByCountsMatchTheTruthAndTakeFilters() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func groupByCountsMatchTheTruthAndTakeFilters(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let byState = try await client.getJSON("/conversations/counts?group_by=state").body["data"]?.arrayValue ?? []
             let states = JSON.object(byState.map { ($0["state"]!.stringValue!, $0["count"]!) })
@@ -83,12 +87,13 @@ import Testing
         return Dictionary(members.map { ($0.0, $0.1.intValue ?? -1) }, uniquingKeysWith: { a, _ in a })
     }
 
-    @Test func searchFindsBodiesNotesAndNamesAndTakesAnyText() async throws {
-        let mirror = try await sharedMirror()
-        let (noteWord, name) = try await mirror.store.read { db in
-            (try String.fetchOne(db, sql: "SELECT body FROM notes WHERE body LIKE '%renewal%' LIMIT 1") != nil ? "renewal" : "note",
-             try String.fetchOne(db, sql: "SELECT name FROM contacts WHERE name GLOB '[A-Z]*' AND length(name) > 3 LIMIT 1")!)
-        }
+    @Test(arguments: TestEngine.all)
+    func searchFindsBodiesNotesAndNamesAndTakesAnyText(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
+        // SQLite's LIKE ignores ASCII case and PostgreSQL's does not: lower() asks both the same question.
+        let noteWord = try await mirror.string("SELECT body FROM notes WHERE lower(body) LIKE '%renewal%' LIMIT 1") != nil ? "renewal" : "note"
+        let name = try #require(try await mirror.string(
+            "SELECT name FROM contacts WHERE substr(name, 1, 1) BETWEEN 'A' AND 'Z' AND length(name) > 3 LIMIT 1"))
         try await mirror.withAPI { client in
             let notes = try await client.getJSON("/search?q=\(noteWord)&kind=note&limit=100").body["data"]?.arrayValue ?? []
             #expect(!notes.isEmpty)
@@ -105,18 +110,31 @@ import Testing
         }
     }
 
-    /// Bodies are HTML; the index holds their text, so a tag name matches nothing and a snippet reads as text.
-    @Test func searchIndexesTheTextOfBodiesNotTheirMarkup() async throws {
-        let mirror = try await freshMirror(contacts: 30, conversations: 8)
-        let part = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM conversation_parts LIMIT 1")! }
+    /// Bodies are HTML; the index holds their text, so a tag name matches nothing and a snippet reads as text. Text
+    /// that only looks like markup (a name, an escaped `&lt;`) is text too, and its snippet keeps it: PostgreSQL's
+    /// `ts_headline` dropped it until the dialect masked `<`.
+    @Test(arguments: TestEngine.all)
+    func searchIndexesTheTextOfBodiesNotTheirMarkup(engine: TestEngine) async throws {
+        let mirror = try await freshMirror(engine: engine, contacts: 30, conversations: 8)
+        let parts = try await mirror.strings("SELECT id FROM conversation_parts ORDER BY id LIMIT 2")
+        try #require(parts.count == 2)
+        let (part, escaped) = (parts[0], parts[1])
+        let contact = try #require(try await mirror.string("SELECT id FROM contacts ORDER BY id LIMIT 1"))
         try await mirror.store.write { tx in
-            try tx.db.execute(sql: "UPDATE conversation_parts SET body = ? WHERE id = ?", arguments: [
-                "<p>Called them ☎️ — <b>renewal</b> [due]</p><p>Next&nbsp;step &amp; <a href=\"https://x.test/p?b=1\">more</a><br>soon</p>", part])
+            try tx.sql.execute("UPDATE conversation_parts SET body = ? WHERE id = ?", [
+                "<p>Called them ☎️ — <b>renewal</b> [due]</p><p>Next&nbsp;step &amp; <a href=\"https://x.test/p?b=1\">more</a><br>soon</p>",
+                part].map(\.databaseValue))
+            try tx.sql.execute("UPDATE conversation_parts SET body = ? WHERE id = ?", ["<p>use &lt;em&gt; for zanzibar</p>", escaped].map(\.databaseValue))
+            try tx.sql.execute("UPDATE contacts SET name = ?, email = NULL WHERE id = ?", ["<i>Ann</i> Quillfeather", contact].map(\.databaseValue))
         }
         try await mirror.withAPI { client in
             let found = try await client.getJSON("/search?q=renewal&kind=conversation_part").body["data"]?.arrayValue ?? []
             let hit = try #require(found.first { $0["id"]?.stringValue == part })
             #expect(hit["snippet"]?.stringValue == "Called them ☎️ — [renewal] [due] Next step & more soon")
+            let written = try await client.getJSON("/search?q=zanzibar&kind=conversation_part").body["data"]?.arrayValue ?? []
+            #expect(written.map { $0["snippet"]?.stringValue } == ["use <em> for [zanzibar]"])
+            let named = try await client.getJSON("/search?q=quillfeather&kind=contact").body["data"]?.arrayValue ?? []
+            #expect(named.map { $0["snippet"]?.stringValue } == ["<i>Ann</i> [Quillfeather]"])
             for tag in ["p", "b", "br", "href", "https"] {
                 let hits = try await client.getJSON("/search?q=\(tag)&kind=conversation,conversation_part,note&limit=100").body["data"]?.arrayValue
                 #expect(hits?.isEmpty == true, "\(tag) matched \(hits?.count ?? -1) bodies")
@@ -125,12 +143,11 @@ import Testing
         #expect(HTMLText.plain("re<b>new</b>al<script>x()</script><!-- c --> &#x2014;&#39;ok&#39; 1 &lt; 2") == "renewal —'ok' 1 < 2")
     }
 
-    @Test func searchFollowsWritesAndDeletions() async throws {
-        let mirror = try await freshMirror(contacts: 40, conversations: 10)
-        let contact = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM contacts LIMIT 1")! }
-        try await mirror.store.write { tx in
-            try tx.db.execute(sql: "UPDATE contacts SET name = 'Zebulon Quaxley' WHERE id = ?", arguments: [contact])
-        }
+    @Test(arguments: TestEngine.all)
+    func searchFollowsWritesAndDeletions(engine: TestEngine) async throws {
+        let mirror = try await freshMirror(engine: engine, contacts: 40, conversations: 10)
+        let contact = try #require(try await mirror.string("SELECT id FROM contacts LIMIT 1"))
+        try await mirror.execute("UPDATE contacts SET name = 'Zebulon Quaxley' WHERE id = ?", contact)
         try await mirror.withAPI { client in
             let found = try await client.getJSON("/search?q=quaxley").body["data"]?.arrayValue ?? []
             #expect(ids(found) == [contact])
@@ -141,19 +158,19 @@ import Testing
 
     /// The index is written in one batch per transaction (see `Schema.flushSearchIndex`): after a full sync and after
     /// updates, replaced child lists and deletions, it holds exactly one document per row with text, with that text.
-    @Test func searchIndexHoldsExactlyTheRowsTexts() async throws {
-        let mirror = try await freshMirror(contacts: 60, conversations: 20)
-        try await #expect(Self.indexMismatches(mirror.store) == [])
-        let (contact, conversation) = try await mirror.store.read { db in
-            (try String.fetchOne(db, sql: "SELECT id FROM contacts ORDER BY id LIMIT 1")!,
-             try String.fetchOne(db, sql: "SELECT conversation_id FROM conversation_parts GROUP BY conversation_id HAVING count(*) > 1 LIMIT 1")!)
-        }
-        let raw = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT raw FROM conversations WHERE id = ?", arguments: [conversation])! }
+    @Test(arguments: TestEngine.all)
+    func searchIndexHoldsExactlyTheRowsTexts(engine: TestEngine) async throws {
+        let mirror = try await freshMirror(engine: engine, contacts: 60, conversations: 20)
+        try await #expect(Self.indexMismatches(mirror) == [])
+        let contact = try #require(try await mirror.string("SELECT id FROM contacts ORDER BY id LIMIT 1"))
+        let conversation = try #require(try await mirror.string(
+            "SELECT conversation_id FROM conversation_parts GROUP BY conversation_id HAVING count(*) > 1 LIMIT 1"))
+        let raw = try #require(try await mirror.string("SELECT raw FROM conversations WHERE id = ?", conversation))
         try await mirror.store.write { tx in
-            try tx.db.execute(sql: "UPDATE contacts SET name = 'Ottoline Brisk' WHERE id = ?", arguments: [contact])
-            try tx.db.execute(sql: "UPDATE contacts SET name = NULL, email = NULL WHERE id IN (SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT 8)",
-                               arguments: [contact])
-            try tx.db.execute(sql: "DELETE FROM notes WHERE id IN (SELECT id FROM notes ORDER BY id LIMIT 5)")
+            try tx.sql.execute("UPDATE contacts SET name = 'Ottoline Brisk' WHERE id = ?", [contact.databaseValue])
+            try tx.sql.execute("UPDATE contacts SET name = NULL, email = NULL WHERE id IN (SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT 8)",
+                               [contact.databaseValue])
+            try tx.sql.execute("DELETE FROM notes WHERE id IN (SELECT id FROM notes ORDER BY id LIMIT 5)", [])
             // A conversation written again with one part: its other parts' documents must go.
             var item = try JSON.parse(Array(raw.utf8))
             if case var .object(members) = item {
@@ -166,7 +183,7 @@ import Testing
             }
             try tx.upsert(Catalog.table("conversations"), item: item, sweep: 0)
         }
-        try await #expect(Self.indexMismatches(mirror.store) == [])
+        try await #expect(Self.indexMismatches(mirror) == [])
         try await mirror.withAPI { client in
             let brisk = try await client.getJSON("/search?q=brisk").body["data"]?.arrayValue ?? []
             #expect(ids(brisk) == [contact])
@@ -175,22 +192,44 @@ import Testing
         }
     }
 
-    /// Rows whose document is missing, extra or stale: (kind, ref) pairs that differ between the sources and the index.
-    static func indexMismatches(_ store: MirrorDatabase) async throws -> [String] {
-        try await store.read { db in
-            let expected = Schema.searchSourceSQL.joined(separator: " UNION ALL ")
-            let indexed = "SELECT kind, ref, body FROM search_index"
-            return try String.fetchAll(db, sql: """
-                SELECT kind || ':' || ref FROM (SELECT * FROM (\(expected)) EXCEPT \(indexed)
-                                              UNION ALL SELECT * FROM (\(indexed) EXCEPT SELECT * FROM (\(expected))))
-                UNION ALL SELECT 'unflushed:' || kind || ':' || ref FROM search_pending
-                UNION ALL SELECT 'orphan ref:' || kind || ':' || ref FROM search_refs WHERE doc NOT IN (SELECT rowid FROM search_index)
-                """)
+    /// Rows whose document is missing, extra or stale, as `missing:`, `extra:` or `stale:` and `kind:ref`, against a
+    /// reference built here from each search source's rows (HTML bodies as `HTMLText.plain` reads them, several text
+    /// columns joined by a space and trimmed, empty texts left out), and rows the index still has to take.
+    static func indexMismatches(_ mirror: SyncedMirror) async throws -> [String] {
+        var expected: [String: String] = [:]
+        for source in Catalog.searchSources {
+            let columns = source.text.map { "\"\($0)\"" }.joined(separator: ", ")
+            for row in try await mirror.rows("SELECT id, \(columns) FROM \"\(source.table)\"") {
+                let texts = source.text.enumerated().map { offset, column in
+                    let value = row[offset + 1].string ?? ""
+                    return source.html.contains(column) ? HTMLText.plain(value) : value
+                }
+                let body = texts.count == 1 ? texts[0] : texts.joined(separator: " ").trimmingCharacters(in: [" "])
+                if !body.isEmpty { expected["\(source.kind):\(row[0].string ?? "")"] = body }
+            }
         }
+        // FTS5's table on SQLite, a table with a tsvector column on PostgreSQL: both keep kind, ref and the text.
+        let index = mirror.engine == .sqlite ? "search_index" : "search_documents"
+        var indexed: [String: String] = [:], mismatches: [String] = []
+        for row in try await mirror.rows("SELECT kind, ref, body FROM \(index)") {
+            let key = "\(row[0].string ?? ""):\(row[1].string ?? "")"
+            if indexed.updateValue(row[2].string ?? "", forKey: key) != nil { mismatches.append("repeated:\(key)") }
+        }
+        for key in Set(expected.keys).union(indexed.keys).sorted() where expected[key] != indexed[key] {
+            mismatches.append(expected[key] == nil ? "extra:\(key)" : indexed[key] == nil ? "missing:\(key)" : "stale:\(key)")
+        }
+        mismatches += try await mirror.strings("SELECT 'unflushed:' || kind || ':' || ref FROM search_pending")
+        if mirror.engine == .sqlite {
+            // FTS5 documents are found by rowid through search_refs; a ref to a document that is gone is a leak.
+            mismatches += try await mirror.strings(
+                "SELECT 'orphan ref:' || kind || ':' || ref FROM search_refs WHERE doc NOT IN (SELECT rowid FROM search_index)")
+        }
+        return mismatches
     }
 
-    @Test func syncStatusReadinessAndMetricsReportTheMirror() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func syncStatusReadinessAndMetricsReportTheMirror(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let status = try await client.getJSON("/sync").body
             let contacts = try #require(status["data"]?.arrayValue?.first { $0["resource"]?.stringValue == "contacts" })
@@ -208,9 +247,11 @@ import Testing
         }
     }
 
-    @Test func anEmptyMirrorIsAliveButNotReady() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-empty-\(UUID().uuidString).sqlite").path
-        let mirror = SyncedMirror(store: try MirrorDatabase(path: path), truth: .null, path: path, files: TemporaryMirrorFiles(path))
+    @Test(arguments: TestEngine.all)
+    func anEmptyMirrorIsAliveButNotReady(engine: TestEngine) async throws {
+        let path = scratchMirrorPath("intercache-empty")
+        let (store, remove) = try await engine.open(path: path)
+        let mirror = SyncedMirror(store: store, truth: .null, engine: engine, removal: MirrorRemoval(engine: engine, path: path, remove))
         try await mirror.withAPI { client in
             #expect(try await client.getJSON("/healthz").status == .ok)
             let (status, body, _) = try await client.getJSON("/readyz")

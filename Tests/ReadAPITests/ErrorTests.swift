@@ -6,6 +6,7 @@ import GRDB
 import IntercomAPI
 import MirrorStore
 import ReadAPI
+import TestSupport
 import Testing
 
 @Suite struct ErrorTests {
@@ -28,9 +29,10 @@ import Testing
         ("/contacts/does-not-exist", 404, "not_found"),
         ("/contacts/does-not-exist/notes", 404, "not_found"),
         ("/no/such/route", 404, "route_not_found"),
-    ])
-    func badInputGetsAStableJSONError(uri: String, status: Int, code: String) async throws {
-        let mirror = try await sharedMirror()
+    ], TestEngine.all)
+    func badInputGetsAStableJSONError(request: (String, Int, String), engine: TestEngine) async throws {
+        let (uri, status, code) = request
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let (got, body, headers) = try await client.getJSON(uri)
             #expect(got.code == status, "\(uri): \(body.text)")
@@ -40,8 +42,9 @@ import Testing
         }
     }
 
-    @Test func onlyGETIsAnswered() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func onlyGETIsAnswered(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             for method in [HTTPRequest.Method.post, .put, .delete, .patch] {
                 let (status, code, allow) = try await client.execute(uri: "/contacts", method: method) { response in
@@ -54,16 +57,18 @@ import Testing
         }
     }
 
-    @Test func aTypoGetsADidYouMeanHint() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func aTypoGetsADidYouMeanHint(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let body = try await client.getJSON("/conversations?stat=open").body
             #expect(body["error"]?["hint"]?.stringValue == "did you mean 'state'?")
         }
     }
 
-    @Test func aCursorFromAnotherSortIsRejected() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func aCursorFromAnotherSortIsRejected(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let cursor = try #require(try await client.getJSON("/contacts?sort=name&limit=2").body["next_cursor"]?.stringValue)
             let (status, body, _) = try await client.getJSON("/contacts?sort=-name&cursor=\(cursor)")
@@ -73,8 +78,9 @@ import Testing
         }
     }
 
-    @Test func valuesAreBoundNeverSpliced() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func valuesAreBoundNeverSpliced(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let injection = "x' OR '1'='1".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             let body = try await client.getJSON("/contacts?name=\(injection)&count=true").body
@@ -83,13 +89,14 @@ import Testing
             let (status, error, _) = try await client.getJSON("/contacts?custom_attributes.\(key)=1")
             #expect(status == .badRequest)
             #expect(errorCode(error) == "bad_value")
-            let tables = try await mirror.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contacts") }
+            let tables = try await mirror.int("SELECT COUNT(*) FROM contacts")
             #expect(tables == mirror.truth["contacts"]?["total"]?.intValue)
         }
     }
 
-    @Test func requestIDsAreSixteenHexDigitsAndNeverRepeat() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func requestIDsAreSixteenHexDigitsAndNeverRepeat(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             var seen: Set<String> = []
             for _ in 0..<300 {
@@ -103,27 +110,33 @@ import Testing
 
     /// The query never ends by itself, so returning at all proves the interrupt; the limit only turns a missing
     /// interrupt into a failure instead of a hang (a wall-clock bound here failed once on a loaded machine).
-    @Test(.timeLimit(.minutes(3))) func aQueryPastItsBudgetIsInterruptedAndAnswers503() async throws {
-        let mirror = try await sharedMirror()
+    @Test(.timeLimit(.minutes(3)), arguments: TestEngine.all)
+    func aQueryPastItsBudgetIsInterruptedAndAnswers503(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         let reader = MirrorReader(store: mirror.store, budget: .milliseconds(200))
         await #expect(throws: ReadError.queryTimeout) {
-            // Endless without an interrupt: only the budget can stop it.
+            // Endless without an interrupt: only the budget can stop it (a BIGINT, so PostgreSQL's counter never
+            // overflows into an error of its own first).
             _ = try await reader.timed { db in
-                try Int.fetchOne(db.sqlite!, sql: "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n")
+                try Self.integer(db, "WITH RECURSIVE n(x) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT x + 1 FROM n) SELECT COUNT(*) FROM n")
             }
         }
         // The interrupted reader connections are fine afterwards.
         let relaxed = MirrorReader(store: mirror.store, budget: .seconds(30))
-        for _ in 0..<8 { #expect(try await relaxed.timed { db in try Int.fetchOne(db.sqlite!, sql: "SELECT 1") } == 1) }
+        for _ in 0..<8 { #expect(try await relaxed.timed { db in try Self.integer(db, "SELECT 1") } == 1) }
     }
 
+    /// The first column of the first row of `sql`, as an integer, on either engine's reader.
+    static func integer(_ db: any SQLRunner, _ sql: String) throws -> Int? { try db.rows(sql, [], limit: 1).first?.first?.integer }
+
     /// `/counts` and `/sync` count whole tables: they run under the status budget, not the request budget.
-    @Test func statusAggregatesRunUnderTheLongerStatusBudget() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func statusAggregatesRunUnderTheLongerStatusBudget(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         let reader = MirrorReader(store: mirror.store, budget: .milliseconds(50), statusBudget: .seconds(60))
         let sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000000) SELECT COUNT(*) FROM n"
-        await #expect(throws: ReadError.queryTimeout) { _ = try await reader.timed { db in try Int.fetchOne(db.sqlite!, sql: sql) } }
-        #expect(try await reader.timed(budget: reader.statusBudget) { db in try Int.fetchOne(db.sqlite!, sql: sql) } == 3_000_000)
+        await #expect(throws: ReadError.queryTimeout) { _ = try await reader.timed { db in try Self.integer(db, sql) } }
+        #expect(try await reader.timed(budget: reader.statusBudget) { db in try Self.integer(db, sql) } == 3_000_000)
     }
 
     /// Reads first run on the calling thread; one past the inline budget moves to a reader thread. Many at once, more
@@ -131,7 +144,8 @@ import Testing
     /// connection that only a cooperative thread can hand back would hang here. The guard against that hang times the
     /// reads alone (120 s; they take about 8): the wait for the shared mirror, a sync that the full suite on two cores
     /// with the PostgreSQL suites beside it stretched past the three minutes the test as a whole once had, is not the
-    /// reads' to spend. The time limit stays only as the backstop of a guard that could not end.
+    /// reads' to spend. The time limit stays only as the backstop of a guard that could not end. SQLite only: the inline
+    /// readers are connections to the SQLite file; PostgreSQL reads always go to its reader pool.
     @Test(.timeLimit(.minutes(10))) func readsPastTheInlineBudgetMoveToReaderThreadsAndAllAnswer() async throws {
         let mirror = try await sharedMirror()
         let moving = MirrorReader(store: mirror.store, budget: .seconds(30), inlineBudget: .zero)
@@ -162,8 +176,9 @@ import Testing
 }
 
 @Suite struct AuthTests {
-    @Test func withKeysEveryDataRouteNeedsABearerKey() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func withKeysEveryDataRouteNeedsABearerKey(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI(ReadAPIConfiguration(apiKeys: ["k-one", "k-two"], queryBudget: .seconds(30))) { client in
             let (missing, body, headers) = try await client.getJSON("/contacts")
             #expect(missing == .unauthorized)
@@ -179,8 +194,9 @@ import Testing
         }
     }
 
-    @Test func withoutKeysTheAPIIsOpen() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func withoutKeysTheAPIIsOpen(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         let status = try await mirror.withAPI { client in try await client.getJSON("/contacts").status }
         #expect(status == .ok)
     }

@@ -4,11 +4,13 @@ import GRDB
 import IntercomAPI
 import MirrorStore
 import ReadAPI
+import TestSupport
 import Testing
 
 @Suite struct FormatTests {
-    @Test func csvStreamsTheWholeListWithAHeaderAndQuoting() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func csvStreamsTheWholeListWithAHeaderAndQuoting(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let (status, text, headers) = try await client.getText("/contacts?format=csv&fields=id,name,custom_attributes")
             #expect(status == .ok)
@@ -24,8 +26,9 @@ import Testing
         }
     }
 
-    @Test func ndjsonStreamsOneObjectPerLine() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func ndjsonStreamsOneObjectPerLine(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let (status, text, _) = try await client.getText("/conversations?format=ndjson&state=open")
             #expect(status == .ok)
@@ -68,8 +71,9 @@ import Testing
         #expect(HTTPDate.format(seconds) == formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))))
     }
 
-    @Test func anUnchangedListAnswers304UntilTheSyncWrites() async throws {
-        let mirror = try await freshMirror(contacts: 60, conversations: 20)
+    @Test(arguments: TestEngine.all)
+    func anUnchangedListAnswers304UntilTheSyncWrites(engine: TestEngine) async throws {
+        let mirror = try await freshMirror(engine: engine, contacts: 60, conversations: 20)
         try await mirror.withAPI { client in
             let first = try await client.getJSON("/contacts?limit=5")
             let tag = try #require(first.headers[.eTag])
@@ -79,9 +83,7 @@ import Testing
             // Another URL has another tag.
             #expect(try await client.getJSON("/contacts?limit=6", headers: [.ifNoneMatch: tag]).status == .ok)
             // A sync write moves the generation: the old tag no longer matches.
-            try await mirror.store.write { tx in
-                try tx.db.execute(sql: "UPDATE contacts SET name = 'Renamed' WHERE id = (SELECT MIN(id) FROM contacts)")
-            }
+            try await mirror.execute("UPDATE contacts SET name = 'Renamed' WHERE id = (SELECT MIN(id) FROM contacts)")
             let changed = try await client.getJSON("/contacts?limit=5", headers: [.ifNoneMatch: tag])
             #expect(changed.status == .ok)
             #expect(changed.headers[.eTag] != tag)
@@ -89,12 +91,13 @@ import Testing
         }
     }
 
-    @Test func countsAreRecomputedAfterEveryWrite() async throws {
-        let mirror = try await freshMirror(contacts: 60, conversations: 20)
+    @Test(arguments: TestEngine.all)
+    func countsAreRecomputedAfterEveryWrite(engine: TestEngine) async throws {
+        let mirror = try await freshMirror(engine: engine, contacts: 60, conversations: 20)
         try await mirror.withAPI { client in
             let before = try await client.getJSON("/counts").body["contacts"]?["total"]?.intValue
             #expect(try await client.getJSON("/counts").body["contacts"]?["total"]?.intValue == before)
-            let id = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM contacts LIMIT 1")! }
+            let id = try #require(try await mirror.string("SELECT id FROM contacts LIMIT 1"))
             try await mirror.store.write { tx in try tx.delete(Catalog.table("contacts"), id: id, reason: "test", at: 0) }
             let after = try await client.getJSON("/counts").body["contacts"]?["total"]?.intValue
             #expect(after == before.map { $0 - 1 })
@@ -102,8 +105,9 @@ import Testing
     }
 
     /// A list's group counts are memoised per generation like `/counts`: a write between two asks changes the answer.
-    @Test func groupCountsAreRecomputedAfterEveryWrite() async throws {
-        let mirror = try await freshMirror(contacts: 60, conversations: 20)
+    @Test(arguments: TestEngine.all)
+    func groupCountsAreRecomputedAfterEveryWrite(engine: TestEngine) async throws {
+        let mirror = try await freshMirror(engine: engine, contacts: 60, conversations: 20)
         try await mirror.withAPI { client in
             @Sendable func counts() async throws -> [String: Int] {
                 let rows = try await client.getJSON("/contacts/counts?group_by=role").body["data"]?.arrayValue ?? []
@@ -111,7 +115,7 @@ import Testing
             }
             let before = try await counts()
             #expect(try await counts() == before)
-            let id = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM contacts WHERE role = 'user' LIMIT 1")! }
+            let id = try #require(try await mirror.string("SELECT id FROM contacts WHERE role = 'user' LIMIT 1"))
             try await mirror.store.write { tx in try tx.delete(Catalog.table("contacts"), id: id, reason: "test", at: 0) }
             var expected = before
             expected["user"] = (before["user"] ?? 0) - 1

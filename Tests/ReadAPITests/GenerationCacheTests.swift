@@ -4,12 +4,14 @@ import MirrorStore
 import NIOCore
 @testable import ReadAPI
 import Synchronization
+import TestSupport
 import Testing
 
 /// Memoised answers: computed once per generation however many requests ask at once, and again after a write.
 @Suite struct GenerationCacheTests {
-    @Test func concurrentAsksShareOneComputationAndAWriteStartsAnother() async throws {
-        let mirror = try await freshMirror(contacts: 20, conversations: 5)
+    @Test(arguments: TestEngine.all)
+    func concurrentAsksShareOneComputationAndAWriteStartsAnother(engine: TestEngine) async throws {
+        let mirror = try await freshMirror(engine: engine, contacts: 20, conversations: 5)
         let reader = MirrorReader(store: mirror.store)
         let cache = GenerationCache()
         let computations = Counter()
@@ -28,7 +30,7 @@ import Testing
         #expect(answers == Array(repeating: "1", count: 16))
         #expect(computations.value == 1)
         #expect(try await ask() == "1")
-        let id = try await mirror.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM contacts LIMIT 1")! }
+        let id = try #require(try await mirror.string("SELECT id FROM contacts LIMIT 1"))
         try await mirror.store.write { tx in try tx.delete(Catalog.table("contacts"), id: id, reason: "test", at: 0) }
         #expect(try await ask() == "2")
         #expect(computations.value == 2)

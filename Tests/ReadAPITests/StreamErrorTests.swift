@@ -8,6 +8,7 @@ import MirrorStore
 import NIOCore
 import NIOHTTP1
 import ReadAPI
+import TestSupport
 import Testing
 
 /// A streamed export (CSV, NDJSON) is refused exactly as its JSON form is: checked before the status line.
@@ -20,9 +21,9 @@ import Testing
         "/tags/{id}/contacts", "/segments/{id}/contacts",
     ]
 
-    @Test(arguments: ["csv", "ndjson"])
-    func anUnknownParentIsA404WithAJSONBodyInEveryFormat(format: String) async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: ["csv", "ndjson"], TestEngine.all)
+    func anUnknownParentIsA404WithAJSONBodyInEveryFormat(format: String, engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             for route in Self.relations {
                 let path = route.replacingOccurrences(of: "{id}", with: "0") + "?format=\(format)"
@@ -34,12 +35,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["csv", "ndjson"])
-    func aBadFilterOrCursorIsA400WithAJSONBodyInEveryFormat(format: String) async throws {
-        let mirror = try await sharedMirror()
-        let contact = try #require(try await mirror.store.read { db in
-            try String.fetchOne(db, sql: "SELECT id FROM contacts LIMIT 1")
-        })
+    @Test(arguments: ["csv", "ndjson"], TestEngine.all)
+    func aBadFilterOrCursorIsA400WithAJSONBodyInEveryFormat(format: String, engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
+        let contact = try #require(try await mirror.string("SELECT id FROM contacts LIMIT 1"))
         try await mirror.withAPI { client in
             for path in ["/contacts/\(contact)/conversations?no_such_field=1&format=\(format)",
                          "/contacts?format=\(format)&cursor=not-a-cursor"] {
@@ -53,8 +52,9 @@ import Testing
         }
     }
 
-    @Test func aThousandFiltersAreA400NotA500() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func aThousandFiltersAreA400NotA500(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let many = (0..<1_000).map { "name__ne=x\($0)" }.joined(separator: "&")
             let refused = try await client.getJSON("/contacts?\(many)")
@@ -68,9 +68,9 @@ import Testing
 
     /// A failure after the 200 (here forced after the first page, as a later page past its budget would fail) ends
     /// the chunked body without its last chunk: a real HTTP client reports the transfer incomplete, never complete.
-    @Test(arguments: ["csv", "ndjson"])
-    func aFailureAfterTheFirstPageIsAnIncompleteTransfer(format: String) async throws {
-        let mirror = try await freshMirror(contacts: 700, conversations: 20)
+    @Test(arguments: ["csv", "ndjson"], TestEngine.all)
+    func aFailureAfterTheFirstPageIsAnIncompleteTransfer(format: String, engine: TestEngine) async throws {
+        let mirror = try await freshMirror(engine: engine, contacts: 700, conversations: 20)
         var configuration = SyncedMirror.testConfiguration
         configuration.streamFailsAfterPages = 1
         for failing in [false, true] {

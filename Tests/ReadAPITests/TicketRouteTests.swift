@@ -4,25 +4,25 @@ import HTTPTypes
 import HummingbirdTesting
 import IntercomAPI
 import MirrorStore
+import TestSupport
 import Testing
 
 /// The read API serves tickets like conversations: lists, items with parts, relations, counts, metrics, search.
 @Suite struct TicketRouteTests {
-    @Test func ticketListsItemsAndRelationsAgreeWithTheMirror() async throws {
-        let mirror = try await sharedMirror()
-        let (ticket, contact, company, admin, conversation, linkedTicket, expectedParts) = try await mirror.store.read { db in
-            let ticket = try String.fetchOne(db, sql: """
-                SELECT t.id FROM tickets t WHERE EXISTS (SELECT 1 FROM ticket_contacts c WHERE c.ticket_id = t.id)
-                  AND admin_assignee_id IS NOT NULL ORDER BY parts_total_count DESC, id LIMIT 1 OFFSET 3
-                """)!
-            let contact = try String.fetchOne(db, sql: "SELECT contact_id FROM ticket_contacts WHERE ticket_id = ?", arguments: [ticket])!
-            let company = try String.fetchOne(db, sql: "SELECT company_id FROM contact_companies cc JOIN ticket_contacts tc ON tc.contact_id = cc.contact_id LIMIT 1")!
-            let admin = try String.fetchOne(db, sql: "SELECT admin_assignee_id FROM tickets WHERE id = ?", arguments: [ticket])!
-            let conversation = try String.fetchOne(db, sql: "SELECT linked_id FROM ticket_links WHERE linked_type = 'conversation' LIMIT 1")!
-            let linkedTicket = try String.fetchOne(db, sql: "SELECT ticket_id FROM ticket_links WHERE linked_type = 'ticket' LIMIT 1")!
-            let parts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_parts WHERE ticket_id = ?", arguments: [ticket])!
-            return (ticket, contact, company, admin, conversation, linkedTicket, parts)
-        }
+    @Test(arguments: TestEngine.all)
+    func ticketListsItemsAndRelationsAgreeWithTheMirror(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
+        let ticket = try #require(try await mirror.string("""
+            SELECT t.id FROM tickets t WHERE EXISTS (SELECT 1 FROM ticket_contacts c WHERE c.ticket_id = t.id)
+              AND admin_assignee_id IS NOT NULL ORDER BY parts_total_count DESC, id LIMIT 1 OFFSET 3
+            """))
+        let contact = try #require(try await mirror.string("SELECT contact_id FROM ticket_contacts WHERE ticket_id = ?", ticket))
+        let company = try #require(try await mirror.string(
+            "SELECT company_id FROM contact_companies cc JOIN ticket_contacts tc ON tc.contact_id = cc.contact_id LIMIT 1"))
+        let admin = try #require(try await mirror.string("SELECT admin_assignee_id FROM tickets WHERE id = ?", ticket))
+        let conversation = try #require(try await mirror.string("SELECT linked_id FROM ticket_links WHERE linked_type = 'conversation' LIMIT 1"))
+        let linkedTicket = try #require(try await mirror.string("SELECT ticket_id FROM ticket_links WHERE linked_type = 'ticket' LIMIT 1"))
+        let expectedParts = try #require(try await mirror.int("SELECT COUNT(*) FROM ticket_parts WHERE ticket_id = ?", ticket))
         try await mirror.withAPI { client in
             let all = try await client.walk("/tickets")
             #expect(all.count == mirror.truth["tickets"]?["total"]?.intValue)
@@ -50,10 +50,8 @@ import Testing
             #expect(!byCompany.isEmpty)
             // Linked through ticket_links of type conversation only, never a ticket that happens to share the id.
             let linked = try await client.walk("/conversations/\(conversation)/tickets")
-            let expectedLinked = try await mirror.store.read { db in
-                try String.fetchAll(db, sql: "SELECT ticket_id FROM ticket_links WHERE linked_type = 'conversation' AND linked_id = ? ORDER BY 1",
-                                    arguments: [conversation])
-            }
+            let expectedLinked = try await mirror.strings(
+                "SELECT ticket_id FROM ticket_links WHERE linked_type = 'conversation' AND linked_id = ? ORDER BY 1", conversation)
             #expect(ids(linked).sorted() == expectedLinked)
             let both = try await client.walk("/tickets/\(linkedTicket)/linked_tickets")
             for other in ids(both) {
@@ -70,9 +68,9 @@ import Testing
 
             // Attributes filter like custom attributes.
             let high = try await client.walk("/tickets?ticket_attributes.priority=High")
-            let expectedHigh = try await mirror.store.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE json_extract(ticket_attributes, '$.priority') = 'High'")
-            }
+            // The JSON column's key, read with each engine's own operator: json_extract on SQLite, ->> on PostgreSQL's jsonb.
+            let priority = engine == .sqlite ? "json_extract(ticket_attributes, '$.priority')" : "ticket_attributes ->> 'priority'"
+            let expectedHigh = try await mirror.int("SELECT COUNT(*) FROM tickets WHERE \(priority) = 'High'")
             #expect(high.count == expectedHigh)
             #expect(high.allSatisfy { $0["ticket_attributes"]?["priority"] == .string("High") })
             #expect(!high.isEmpty)
@@ -102,8 +100,9 @@ import Testing
         }
     }
 
-    @Test func searchFindsTicketTitlesAndPartsWithTheirTicket() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func searchFindsTicketTitlesAndPartsWithTheirTicket(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let (status, body, _) = try await client.getJSON("/search?q=outage&kind=ticket")
             #expect(status == .ok, "\(body.text)")

@@ -6,6 +6,7 @@ import IntercomAPI
 import MirrorStore
 import NIOCore
 import ReadAPI
+import TestSupport
 import Testing
 
 /// `POST /webhooks/intercom`: the signature gate, the queue hand-off, and the counters `/sync` and `/metrics` show.
@@ -34,8 +35,9 @@ import Testing
         }
     }
 
-    @Test func aSignedNotificationIsQueuedAndARepeatChangesNothing() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func aSignedNotificationIsQueuedAndARepeatChangesNothing(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         let inbox = NotificationInbox()
         try await mirror.withAPI(Self.configuration(inbox)) { client in
             let body = Self.notification(id: "notif_a")
@@ -52,8 +54,9 @@ import Testing
         }
     }
 
-    @Test func aWrongOrMissingSignatureGets401AndQueuesNothing() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func aWrongOrMissingSignatureGets401AndQueuesNothing(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         let inbox = NotificationInbox()
         let before = try await MirrorReader(store: mirror.store).generation()
         try await mirror.withAPI(Self.configuration(inbox)) { client in
@@ -77,8 +80,9 @@ import Testing
         #expect(try await MirrorReader(store: mirror.store).generation() == before, "nothing was written")
     }
 
-    @Test func signedButMalformedBodiesAndUnknownTopics() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func signedButMalformedBodiesAndUnknownTopics(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         let inbox = NotificationInbox()
         try await mirror.withAPI(Self.configuration(inbox)) { client in
             let junk = Array(#"{"hello":"world"}"#.utf8)
@@ -95,8 +99,9 @@ import Testing
         #expect(inbox.counters.pending == 0)
     }
 
-    @Test func withoutASecretTheRouteIsOff() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func withoutASecretTheRouteIsOff(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         try await mirror.withAPI { client in
             let body = Self.notification(id: "notif_c")
             let (status, error, _) = try await Self.post(client, body, signature: WebhookSignature.sign(body, secret: Self.secret))
@@ -108,8 +113,9 @@ import Testing
         }
     }
 
-    @Test func webhooksNeedNoAPIKeyButOtherMethodsAreRefused() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func webhooksNeedNoAPIKeyButOtherMethodsAreRefused(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         let inbox = NotificationInbox()
         try await mirror.withAPI(Self.configuration(inbox, apiKeys: ["k1"])) { client in
             let body = Self.notification(id: "notif_d")
@@ -124,8 +130,9 @@ import Testing
         }
     }
 
-    @Test func syncAndMetricsReportTheCounters() async throws {
-        let mirror = try await sharedMirror()
+    @Test(arguments: TestEngine.all)
+    func syncAndMetricsReportTheCounters(engine: TestEngine) async throws {
+        let mirror = try await sharedMirror(engine)
         let inbox = NotificationInbox()
         try await mirror.withAPI(Self.configuration(inbox)) { client in
             for id in ["notif_e1", "notif_e2"] {

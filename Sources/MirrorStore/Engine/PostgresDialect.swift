@@ -16,11 +16,17 @@ struct PostgresDialect: SQLDialect {
     var rawType: String { "JSONB" }
 
     func upsert(_ table: String, columns: [String], key: [String]) -> String {
-        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ",")
+        let parts = upsertParts(table, columns: columns, key: key)
+        return parts.head + "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")" + parts.tail
+    }
+
+    /// The upsert around its row of placeholders: `head` ends in `VALUES `, `tail` is the ON CONFLICT clause (the
+    /// writer repeats the row to send many at once); `updates` tells DO UPDATE from DO NOTHING.
+    func upsertParts(_ table: String, columns: [String], key: [String]) -> (head: String, tail: String, updates: Bool) {
         let updates = columns.filter { !key.contains($0) }.map { "\(Schema.quoted($0)) = EXCLUDED.\(Schema.quoted($0))" }
         let action = updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET \(updates.joined(separator: ", "))"
-        return "INSERT INTO \(Schema.quoted(table)) (\(columns.map(Schema.quoted).joined(separator: ","))) VALUES (\(placeholders)) "
-            + "ON CONFLICT (\(key.map(Schema.quoted).joined(separator: ", "))) \(action)"
+        return ("INSERT INTO \(Schema.quoted(table)) (\(columns.map(Schema.quoted).joined(separator: ","))) VALUES ",
+                " ON CONFLICT (\(key.map(Schema.quoted).joined(separator: ", "))) \(action)", !updates.isEmpty)
     }
 
     func moveLinks(_ table: String, column: String, key: [String], from id: String, to survivor: String) -> SQLFragment {
@@ -46,16 +52,27 @@ struct PostgresDialect: SQLDialect {
 
     /// `search_documents`' `tsvector` under its GIN index: the words ANDed as plain lexemes (`plainto_tsquery` reads
     /// no query syntax), ranked by `ts_rank` (negated, so lower is better as with bm25), the snippet by `ts_headline`.
+    ///
+    /// `ts_headline` drops what its parser reads as an HTML tag (a contact named `<b>Ann</b>`, or a body's text with
+    /// `&lt;` in it, lost those words from the snippet), so `<` goes in as `tagMask` and comes back out; bodies are text
+    /// by then (`HTMLText.plain`), so nothing in them is markup. `MinWords=15` extends the fragment back before the
+    /// match to 15 words: a short document's snippet is its whole text, as FTS5's 16-token snippet is (with 6, a
+    /// contact's name before the matched word was cut).
     func search(words: [String], kinds: [String], limit: Int, ticketOfHit: String) -> SQLFragment {
-        let marks = "StartSel=\"\(HTMLText.matchStart)\", StopSel=\"\(HTMLText.matchEnd)\", MaxWords=16, MinWords=6, ShortWord=0"
+        let marks = "StartSel=\"\(HTMLText.matchStart)\", StopSel=\"\(HTMLText.matchEnd)\", MaxWords=16, MinWords=15, ShortWord=0"
         let sql = """
-            SELECT kind, ref, conversation_id, contact_id, ts_headline('simple', body, q, ?::text) AS snippet,
+            SELECT kind, ref, conversation_id, contact_id,
+              replace(ts_headline('simple', replace(body, '<', chr(\(Self.tagMask))), q, ?::text), chr(\(Self.tagMask)), '<') AS snippet,
               -ts_rank(document, q)::double precision AS rank, \(ticketOfHit) AS ticket_id
             FROM search_documents, plainto_tsquery('simple', ?::text) q WHERE document @@ q
             """
         let arguments: [StoreValue] = [.text(marks), .text(words.joined(separator: " "))]
         return searchQuery(SQLFragment(sql, arguments), kinds: kinds, orderBy: "rank, kind, ref", limit: limit)
     }
+
+    /// The code point that stands in for `<` while `ts_headline` reads a body: U+E002, private use like the match marks
+    /// (U+E000 and U+E001) beside it. A body holding it already would show `<` there in its snippet.
+    static let tagMask = 0xE002
 
     var like: String { "ILIKE" }
 
