@@ -30,7 +30,7 @@ extension SyncEngine {
                             sort: .object([("field", .string("updated_at")), ("order", .string("ascending"))]),
                             perPage: options.perPage)
         try await syncDetailed(style, table: TableSpec.conversations, parts: TableSpec.conversationParts, sweeping: sweeping,
-                               state: &state, context: context, report: &report) { tx, id in try tx.conversationWritten(id) }
+                               state: &state, context: context, report: &report) { tx, ids in try tx.conversationsWritten(ids) }
         report.deleted += try await syncDeletedConversations(access: context.access)
         report.mirrored = try await finishPass(state, table: TableSpec.conversations, indexLagSeconds: options.indexLagSeconds)
         // Truncation is a property of the mirror, not of one pass: report every conversation Intercom cut at 500.
@@ -39,11 +39,11 @@ extension SyncEngine {
 
     /// Walks the pages of a listing of `table` (conversations, tickets), fetches each new or changed item whole from
     /// `/<table>/{id}` (its 500 most recent parts), and commits the items, their sweep stamps and the checkpoint together;
-    /// `written` runs for each item in that transaction (truncation flags, metrics). A completed sweep then removes what
+    /// `written` runs on the items written, in that transaction (truncation flags, metrics). A completed sweep then removes what
     /// it did not see.
     func syncDetailed(_ style: PageStyle, table: TableSpec, parts: TableSpec, sweeping: Bool, state: inout Checkpoint,
                       context: PassContext, report: inout ResourceReport,
-                      written: @escaping @Sendable (MirrorTransaction, String) throws -> Void) async throws {
+                      written: @escaping @Sendable (MirrorTransaction, [String]) throws -> Void) async throws {
         let options = context.options
         let generation = state.sweepGeneration
         let store = self.store
@@ -76,7 +76,7 @@ extension SyncEngine {
                     }
                     if sweeping { try tx.stamp(table, ids: Array(page.unchanged), sweep: generation) }
                 }
-                for id in upserted { try written(tx, id) }
+                try written(tx, upserted)
                 try tx.save(saved)
             }
             return pages.reduce(0) { $0 + $1.details.count }

@@ -17,7 +17,7 @@ extension SyncEngine {
             query: .object([("field", .string(field)), ("operator", .string(">")), ("value", .int(from))]),
             sort: .object([("field", .string(field)), ("order", .string("ascending"))]), perPage: context.options.perPage)
         try await syncDetailed(style, table: TableSpec.tickets, parts: TableSpec.ticketParts, sweeping: sweeping, state: &state,
-                               context: context, report: &report) { tx, id in try tx.ticketWritten(id) }
+                               context: context, report: &report) { tx, ids in for id in ids { try tx.ticketWritten(id) } }
         report.mirrored = try await finishPass(state, table: TableSpec.tickets, indexLagSeconds: context.options.indexLagSeconds)
         report.truncated = try await store.truncated(Catalog.ticketPartsTruncation)
     }
