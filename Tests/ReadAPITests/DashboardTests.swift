@@ -120,7 +120,11 @@ import Testing
         try #require(parts.count == 2)
         let (part, escaped) = (parts[0], parts[1])
         let contact = try #require(try await mirror.string("SELECT id FROM contacts ORDER BY id LIMIT 1"))
+        let hostile = try #require(try await mirror.string("SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT 1", contact))
         try await mirror.store.write { tx in
+            // A name is text, not markup: every word in it is found, however much of it looks like a tag.
+            try tx.sql.execute("UPDATE contacts SET name = ?, email = NULL WHERE id = ?",
+                               ["Mallory <script>zorblax(1)</script> x<quimby and z>w", hostile].map(\.databaseValue))
             try tx.sql.execute("UPDATE conversation_parts SET body = ? WHERE id = ?", [
                 "<p>Called them ☎️ — <b>renewal</b> [due]</p><p>Next&nbsp;step &amp; <a href=\"https://x.test/p?b=1\">more</a><br>soon</p>",
                 part].map(\.databaseValue))
@@ -135,6 +139,10 @@ import Testing
             #expect(written.map { $0["snippet"]?.stringValue } == ["use <em> for [zanzibar]"])
             let named = try await client.getJSON("/search?q=quillfeather&kind=contact").body["data"]?.arrayValue ?? []
             #expect(named.map { $0["snippet"]?.stringValue } == ["<i>Ann</i> [Quillfeather]"])
+            for word in ["zorblax", "quimby", "ann"] {
+                let hits = try await client.getJSON("/search?q=\(word)&kind=contact").body["data"]?.arrayValue ?? []
+                #expect(hits.map { $0["id"]?.stringValue } == [word == "ann" ? contact : hostile], "\(word)")
+            }
             for tag in ["p", "b", "br", "href", "https"] {
                 let hits = try await client.getJSON("/search?q=\(tag)&kind=conversation,conversation_part,note&limit=100").body["data"]?.arrayValue
                 #expect(hits?.isEmpty == true, "\(tag) matched \(hits?.count ?? -1) bodies")

@@ -12,6 +12,7 @@ enum PostgresSchema {
     static let migrations: [(name: String, statements: @Sendable () -> [String])] = [
         ("pg-v1-catalog", catalogStatements),
         ("pg-v2-replicas", replicaStatements),
+        ("pg-v3-search-text", searchTextStatements),
     ]
 
     /// Creates the schema if needed and applies the migrations it has not had, in the caller's transaction, holding a
@@ -121,6 +122,17 @@ enum PostgresSchema {
         }
         statements += Schema.seedViews
         return statements
+    }
+
+    /// The search document's words with `<` and `>` read as spaces: PostgreSQL's parser takes what looks like a tag
+    /// for markup and drops it, with the words inside (`x<y and z>w` kept x and w; a name `<script>zorblax()</script>`
+    /// lost zorblax), where FTS5 indexes every word. Bodies are text by then (`HTMLText.plain`), so nothing is markup.
+    static func searchTextStatements() -> [String] {
+        [
+            "ALTER TABLE search_documents DROP COLUMN document",
+            "ALTER TABLE search_documents ADD COLUMN document tsvector GENERATED ALWAYS AS (to_tsvector('simple', translate(body, '<>', '  '))) STORED",
+            "CREATE INDEX search_documents_document ON search_documents USING GIN (document)",
+        ]
     }
 
     /// What replicas share: which one leads (the advisory lock decides; this row says who holds it), and the
