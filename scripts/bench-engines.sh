@@ -57,6 +57,8 @@ ids=$(sqlite3 "$work/full.sqlite" "SELECT id FROM contacts WHERE role = 'user' O
 } > "$work/routes.lua"
 
 serve() {  # serve DB PORT REPLICA: starts a replica, waits until it answers
+  # A process left on the port (an earlier run's) would answer for it and be measured instead.
+  if curl -s -o /dev/null "http://127.0.0.1:$2/healthz"; then echo "port $2 is taken: stop what listens there" >&2; exit 1; fi
   INTERCACHE_REPLICA_ID=$3 "$BIN" serve --database "$1" --port "$2" --intercom-url http://127.0.0.1:9 \
     --sync-interval 86400 --full-sync-interval 86400 >"$work/serve-$2.out" 2>"$work/serve-$2.err" &
   pids+=($!)
@@ -65,6 +67,7 @@ serve() {  # serve DB PORT REPLICA: starts a replica, waits until it answers
 }
 load() {  # load CONNECTIONS PORT: prints requests/s and p99 (ms)
   wrk -t2 -c"$1" -d"${DURATION}s" --latency -s "$work/routes.lua" "http://127.0.0.1:$2" > "$work/wrk-$2.txt"
+  grep -E 'Socket errors|Non-2xx' "$work/wrk-$2.txt" >&2 || true
   awk '/Requests\/sec/ {r=$2} /^ +99%/ {p=$2} END {print r, p}' "$work/wrk-$2.txt"
 }
 echo "== reads at 64 connections over the routes (${DURATION} s each after a warm-up)"

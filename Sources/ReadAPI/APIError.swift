@@ -70,6 +70,8 @@ public struct APIError: Error, Sendable, Equatable {
         APIError(.contentTooLarge, "payload_too_large", "The body is larger than \(limit) bytes.")
     }
 
+    static let databaseUnavailable = APIError(.serviceUnavailable, "database_unavailable", "The mirror's database did not answer.",
+                                              hint: "retry shortly; the server reconnects by itself")
     static let notReady = APIError(.serviceUnavailable, "not_ready", "No sync has completed yet.")
     static let internalError = APIError(.internalServerError, "internal", "The server failed to answer; the request id is in the log.")
 

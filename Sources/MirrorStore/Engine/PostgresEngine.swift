@@ -53,7 +53,7 @@ final class PostgresEngine: Sendable {
                                                                   configuration: configuration, id: id, logger: logger).get()
             return connection
         } catch {
-            throw PostgresStoreError(error)
+            throw PostgresStoreError(error, connecting: true)
         }
     }
 

@@ -14,12 +14,25 @@ public struct PostgresStoreError: Error, CustomStringConvertible {
     public var description: String { "PostgreSQL \(sqlState ?? "error"): \(message)" }
 
     /// SQLSTATE 57014: `statement_timeout` cancelled the statement.
-    var isTimeout: Bool { sqlState == "57014" }
+    public var isTimeout: Bool { sqlState == "57014" }
 
-    init(_ error: any Error) {
+    /// The server could not be reached or would not take the connection (refused, lost, shutting down, too many
+    /// connections, not accepting connections), as opposed to a statement it refused: the mirror is unavailable for now.
+    public var isUnavailable: Bool {
+        guard let sqlState else { return true }
+        return connecting || ["08", "53", "57P"].contains { sqlState.hasPrefix($0) }
+    }
+
+    /// Whether it failed while connecting.
+    let connecting: Bool
+
+    init(_ error: any Error, connecting: Bool = false) {
         if let error = error as? PostgresStoreError {
             self = error
-        } else if let error = error as? PSQLError {
+            return
+        }
+        self.connecting = connecting
+        if let error = error as? PSQLError {
             sqlState = error.serverInfo?[.sqlState]
             message = error.serverInfo?[.message] ?? "\(error.code)"
         } else if case let PostgresError.server(server)? = error as? PostgresError {  // the prepared-statement path's errors

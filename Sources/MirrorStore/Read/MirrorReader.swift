@@ -8,6 +8,8 @@ public enum ReadError: Error, Equatable {
     case queryTimeout
     /// The item (or a relation list's parent) is not in the mirror.
     case notFound(singular: String, id: String)
+    /// The mirror's database (PostgreSQL) did not answer: unreachable, restarting, or refusing connections.
+    case databaseUnavailable
 }
 
 /// The read side of the mirror: every query of the API goes through here, on WAL snapshots that never wait for the
@@ -61,6 +63,8 @@ public struct MirrorReader: Sendable {
                 }
             } catch let error as PostgresStoreError where error.isTimeout {
                 throw ReadError.queryTimeout
+            } catch let error as PostgresStoreError where error.isUnavailable {
+                throw ReadError.databaseUnavailable
             }
         }
         if let value = try inline(body, box: box) { return value }

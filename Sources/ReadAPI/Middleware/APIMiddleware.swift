@@ -99,8 +99,12 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
             switch error {
             case .queryTimeout: return .queryTimeout
             case let .notFound(singular, id): return .notFound(singular, id)
+            case .databaseUnavailable: return .databaseUnavailable
             }
         case is CancellationError: return .queryTimeout
+        // Reads outside `MirrorReader.timed` (the generation, the page's window) meet an outage the same way.
+        case let error as PostgresStoreError where error.isTimeout: return .queryTimeout
+        case let error as PostgresStoreError where error.isUnavailable: return .databaseUnavailable
         default: return .internalError
         }
     }

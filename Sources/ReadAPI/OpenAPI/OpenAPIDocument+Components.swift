@@ -45,7 +45,7 @@ extension OpenAPIDocument {
             ("NotFound", error("No item with that id in the mirror (route_not_found: no such route, or webhooks are off)")),
             ("BadSignature", error("bad_signature: X-Hub-Signature is missing or does not match the body")),
             ("TooLarge", error("payload_too_large: the body is over a megabyte")),
-            ("Unavailable", error("query_timeout: the query ran past its budget; not_ready: no sync has completed")),
+            ("Unavailable", error("query_timeout: the query ran past its budget; not_ready: no sync has completed; database_unavailable: the mirror's PostgreSQL did not answer")),
             ("NotModified", .object([("description", .string("Unchanged since the ETag sent in If-None-Match"))])),
         ])
     }
