@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import IntercomAPI
@@ -7,6 +6,7 @@ import IntercomSimulator
 import MirrorStore
 import ReadAPI
 import Sync
+import TestSupport
 import Testing
 
 /// `/sync` as the read API answers it over the rig's mirror, with the engine's view of Intercom.
@@ -41,11 +41,12 @@ func entry(_ status: JSON, _ resource: String) throws -> JSON {
         }
     }
 
-    @Test func aRestrictedWorkspaceSyncsTheRestAndOneFullSweepHealsIt() async throws {
+    @Test(arguments: TestEngine.all)
+    func aRestrictedWorkspaceSyncsTheRestAndOneFullSweepHealsIt(engine: TestEngine) async throws {
         var options = rigOptions(seed: 61)
         options.denials = ["articles": .removed, "conversations_deleted": .removed, "conversations": .planRestricted,
                            "contact_notes": .tokenUnauthorized]
-        try await withRig(options) { rig in
+        try await withRig(options, engine: engine) { rig in
             let report = try await rig.sync()
             #expect(report.succeeded, "\(report.resources.map { "\($0.resource): \($0.error ?? "-")" })")
             let byName = Dictionary(uniqueKeysWithValues: report.resources.map { ($0.resource, $0) })
@@ -82,20 +83,19 @@ func entry(_ status: JSON, _ resource: String) throws -> JSON {
         }
     }
 
-    @Test func aDeletionIsFoundByTheSweepWhenTheDeletedFeedIsMissing() async throws {
+    @Test(arguments: TestEngine.all)
+    func aDeletionIsFoundByTheSweepWhenTheDeletedFeedIsMissing(engine: TestEngine) async throws {
         var options = rigOptions(seed: 62)
         options.denials = ["conversations_deleted": .removed]
-        try await withRig(options) { rig in
+        try await withRig(options, engine: engine) { rig in
             try await rig.sync(resources: [.conversations])
-            let victim = try #require(try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM conversations LIMIT 1") })
+            let victim = try #require(try await rig.text("SELECT id FROM conversations LIMIT 1"))
             try await rig.control(.post, "/conversations/\(victim)", verb: "DELETE")
             let report = try await rig.sync(full: true, resources: [.conversations])
             let conversations = try #require(report.resources.first)
             #expect(conversations.status == "ok")
             #expect(conversations.notes.contains { $0.contains("full sweeps only") })
-            let reason = try await rig.store.read { db in
-                try String.fetchOne(db, sql: "SELECT reason FROM deletions WHERE resource = 'conversations' AND id = ?", arguments: [victim])
-            }
+            let reason = try await rig.text("SELECT reason FROM deletions WHERE resource = 'conversations' AND id = ?", [.text(victim)])
             #expect(reason == "absent_from_full_sweep")
             let deletions = try #require(try entry(try await syncStatus(rig), "conversations")["deletions"])
             #expect(deletions["found_by"] == .string("full_sweep_only"))
@@ -103,18 +103,16 @@ func entry(_ status: JSON, _ resource: String) throws -> JSON {
         }
     }
 
-    @Test func refusedSubResourcesKeepTheirRowsAndLeaveTheirParentsSyncing() async throws {
-        try await withRig(rigOptions(seed: 63)) { rig in
+    @Test(arguments: TestEngine.all)
+    func refusedSubResourcesKeepTheirRowsAndLeaveTheirParentsSyncing(engine: TestEngine) async throws {
+        try await withRig(rigOptions(seed: 63), engine: engine) { rig in
             try await rig.sync()
-            let before = try await rig.store.read { db in
-                try ["contact_tags", "contact_companies", "notes", "contact_segments", "event_summaries"].map {
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") ?? -1
-                }
-            }
+            let tables = ["contact_tags", "contact_companies", "notes", "contact_segments", "event_summaries"]
+            var before: [Int] = []
+            for table in tables { before.append(try await rig.int("SELECT COUNT(*) FROM \(table)") ?? -1) }
             // Change every contact whose sub-lists are fetched, so the next sweep asks for them again.
-            let changed = try await rig.store.read { db in
-                try String.fetchAll(db, sql: "SELECT id FROM contacts WHERE tags_total_count > 10 OR companies_total_count > 10 OR notes_total_count > 0")
-            }
+            let changed = try await rig.strings(
+                "SELECT id FROM contacts WHERE tags_total_count > 10 OR companies_total_count > 10 OR notes_total_count > 0")
             #expect(changed.count > 10)
             try await rig.control(.post, "/config", .object([("advance_clock", .int(5))]))
             for id in changed {
@@ -132,23 +130,19 @@ func entry(_ status: JSON, _ resource: String) throws -> JSON {
             #expect(byName[.segments]?.status == "ok")
             #expect(byName[.segments]?.unavailableScopes.map(\.scope) == [.contactSegments])
             #expect(byName[.eventSummaries]?.unavailable?.code == "token_unauthorized")
-            let renamed = try await rig.store.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contacts WHERE name = 'Renamed'") ?? 0
-            }
+            let renamed = try await rig.int("SELECT COUNT(*) FROM contacts WHERE name = 'Renamed'") ?? 0
             #expect(renamed == changed.count)
-            let after = try await rig.store.read { db in
-                try ["contact_tags", "contact_companies", "notes", "contact_segments", "event_summaries"].map {
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") ?? -1
-                }
-            }
+            var after: [Int] = []
+            for table in tables { after.append(try await rig.int("SELECT COUNT(*) FROM \(table)") ?? -1) }
             #expect(after == before)
         }
     }
 
-    @Test func driftedFieldsNeverCostARow() async throws {
+    @Test(arguments: TestEngine.all)
+    func driftedFieldsNeverCostARow(engine: TestEngine) async throws {
         var options = rigOptions(seed: 64)
         options.driftShare = 0.05
-        try await withRig(options) { rig in
+        try await withRig(options, engine: engine) { rig in
             let report = try await rig.sync()
             #expect(report.succeeded, "\(report.resources.compactMap(\.error))")
             let truth = truthSummary(rig.workspace)
@@ -161,10 +155,9 @@ func entry(_ status: JSON, _ resource: String) throws -> JSON {
             #expect(drifted.contains { $0.name == "contacts.name" })
             #expect(drifted.contains { $0.name == "conversations.state" })
             #expect(drifted.contains { $0.table == "conversation_parts" })
-            let (unknown, objects) = try await rig.store.read { db in
-                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contacts WHERE raw LIKE '%x_simulator_unknown_field%'") ?? 0,
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM contacts WHERE typeof(created_at) NOT IN ('integer', 'null')") ?? -1)
-            }
+            // raw is JSON text on SQLite and jsonb on PostgreSQL: compared as text on both.
+            let unknown = try await rig.int("SELECT COUNT(*) FROM contacts WHERE CAST(raw AS TEXT) LIKE '%x_simulator_unknown_field%'") ?? 0
+            let objects = try await rig.int("SELECT COUNT(*) FROM contacts WHERE \(rig.typeOf("created_at")) NOT IN ('integer', 'null')") ?? -1
             #expect(unknown > 0)
             #expect(objects == 0)  // a timestamp column holds a time or NULL, never the drifted object's text
             let contacts = try entry(try await syncStatus(rig), "contacts")
@@ -173,10 +166,11 @@ func entry(_ status: JSON, _ resource: String) throws -> JSON {
         }
     }
 
-    @Test func theWorkspaceAndRegionComeFromMe() async throws {
+    @Test(arguments: TestEngine.all)
+    func theWorkspaceAndRegionComeFromMe(engine: TestEngine) async throws {
         var options = rigOptions(seed: 65)
         options.region = "EU"
-        try await withRig(options) { rig in
+        try await withRig(options, engine: engine) { rig in
             let report = try await rig.sync(resources: [.admins])
             #expect(report.workspace?.region == "EU")
             #expect(report.workspace?.appID == rig.workspace.appId)

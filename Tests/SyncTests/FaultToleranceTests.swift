@@ -1,10 +1,12 @@
 import IntercomAPI
 import IntercomSimulator
 import Sync
+import TestSupport
 import Testing
 
 @Suite struct FaultToleranceTests {
-    @Test func withTenPercentFaultsAndARateLimitTheMirrorStillConverges() async throws {
+    @Test(arguments: TestEngine.all)
+    func withTenPercentFaultsAndARateLimitTheMirrorStillConverges(engine: TestEngine) async throws {
         var options = rigOptions(seed: 44)
         options.contacts = 300
         options.companies = 60
@@ -12,7 +14,7 @@ import Testing
         options.faultRate = 0.1
         options.rateLimit = 6_000
         options.stallSeconds = 4
-        try await withRig(options) { rig in
+        try await withRig(options, engine: engine) { rig in
             var passes = 0
             var diff = ["not synced yet"]
             // Faults can fail a resource's pass; each later pass resumes from its checkpoint.
@@ -32,12 +34,13 @@ import Testing
 @Suite struct ConcurrencyTests {
     /// `--concurrency N` must mean N calls in flight: the shared HTTP client's pool of 8 connections per host once
     /// queued the rest silently, halving a sync's speed against a slow API.
-    @Test func conversationFetchesKeepTheConfiguredCallsInFlight() async throws {
+    @Test(arguments: TestEngine.all)
+    func conversationFetchesKeepTheConfiguredCallsInFlight(engine: TestEngine) async throws {
         var options = rigOptions(seed: 45)
         options.contacts = 60
         options.companies = 10
         options.conversations = 120
-        try await withRig(options) { rig in
+        try await withRig(options, engine: engine) { rig in
             // 250 ms per call: calls overlap long enough for the simulator to count them. With 30 ms, in the full suite on
             // two cores, starting 16 calls took longer than one call lasted, and only 5 were seen at once.
             try await rig.control(.post, "/config", .object([("latency_ms", .int(250))]))

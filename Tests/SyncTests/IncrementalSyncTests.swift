@@ -1,4 +1,3 @@
-import GRDB
 import IntercomAPI
 import IntercomSimulator
 import MirrorStore
@@ -40,22 +39,19 @@ import Testing
         }
     }
 
-    @Test func aNewPartOnACappedConversationKeepsTheOlderPartsAlreadyMirrored() async throws {
-        try await withRig { rig in
+    @Test(arguments: TestEngine.all)
+    func aNewPartOnACappedConversationKeepsTheOlderPartsAlreadyMirrored(engine: TestEngine) async throws {
+        try await withRig(engine: engine) { rig in
             try await rig.sync()
-            let capped = try await rig.store.read { db in
-                try String.fetchOne(db, sql: "SELECT id FROM conversations WHERE parts_truncated = 1 ORDER BY id LIMIT 1")!
-            }
+            let capped = try #require(try await rig.text("SELECT id FROM conversations WHERE parts_truncated = 1 ORDER BY id LIMIT 1"))
             try await rig.control(.post, "/conversations/\(capped)/parts", .object([("body", .string("<p>one more</p>"))]))
             let incremental = try await rig.sync()
             #expect(incremental.resources.first { $0.resource == .conversations }?.mode == "incremental")
-            let (held, total, truncated) = try await rig.store.read { db in
-                let row = try Row.fetchOne(db, sql: """
-                    SELECT (SELECT COUNT(*) FROM conversation_parts WHERE conversation_id = c.id) AS held,
-                           parts_total_count, parts_truncated FROM conversations c WHERE id = ?
-                    """, arguments: [capped])!
-                return (row["held"] as Int, row["parts_total_count"] as Int, row["parts_truncated"] as Bool)
-            }
+            let row = try #require(try await rig.rows("""
+                SELECT (SELECT COUNT(*) FROM conversation_parts WHERE conversation_id = c.id) AS held,
+                       parts_total_count, parts_truncated FROM conversations c WHERE id = ?
+                """, [.text(capped)]).first)
+            let (held, total, truncated) = (try #require(row[0].integer), try #require(row[1].integer), row[2].integer == 1)
             // Intercom now returns the 500 most recent, which drops the oldest we had; we keep it.
             #expect(held == 501)
             #expect(total > held)
@@ -65,21 +61,23 @@ import Testing
         }
     }
 
-    @Test func aSameDayUpdateIsFoundByTheNextIncrementalPass() async throws {
-        try await withRig { rig in
+    @Test(arguments: TestEngine.all)
+    func aSameDayUpdateIsFoundByTheNextIncrementalPass(engine: TestEngine) async throws {
+        try await withRig(engine: engine) { rig in
             try await rig.sync()
-            let id = try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT id FROM contacts ORDER BY id LIMIT 1")! }
+            let id = try #require(try await rig.text("SELECT id FROM contacts ORDER BY id LIMIT 1"))
             // The simulator's clock moves a minute: the same day as the last sync's watermark.
             try await rig.control(.post, "/config", .object([("advance_clock", .int(60))]))
             try await rig.control(.post, "/contacts/\(id)", .object([("name", .string("Same-day change"))]), verb: "PATCH")
             try await rig.sync(resources: [.contacts])
-            let name = try await rig.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM contacts WHERE id = ?", arguments: [id]) }
+            let name = try await rig.text("SELECT name FROM contacts WHERE id = ?", [.text(id)])
             #expect(name == "Same-day change")
         }
     }
 
-    @Test func incrementalPassesSpendOnlyTheCallsTheChangesNeed() async throws {
-        try await withRig { rig in
+    @Test(arguments: TestEngine.all)
+    func incrementalPassesSpendOnlyTheCallsTheChangesNeed(engine: TestEngine) async throws {
+        try await withRig(engine: engine) { rig in
             try await rig.sync()
             let quiet = try await rig.sync(resources: [.contacts, .conversations])
             try await rig.control(.post, "/mutate", .object([("contacts", .int(5)), ("conversations", .int(5))]))

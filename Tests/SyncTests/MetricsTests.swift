@@ -4,6 +4,7 @@ import IntercomAPI
 import IntercomSimulator
 import MirrorStore
 import Sync
+import TestSupport
 import Testing
 
 /// `conversation_metrics` against a reference computed here, independently, from the conversations as the simulator
@@ -88,7 +89,7 @@ import Testing
     /// Every conversation whose parts Intercom served whole: its mirrored metrics equal the reference; returns how many.
     static func compare(_ rig: SyncRig) async throws -> Int {
         let reader = MirrorReader(store: rig.store)
-        let ids = try await rig.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM conversations ORDER BY id") }
+        let ids = try await rig.strings("SELECT id FROM conversations ORDER BY id")
         var compared = 0
         for id in ids {
             let served = try await rig.client.send(IntercomRequest(.get, "/conversations/\(id)"))
@@ -109,12 +110,13 @@ import Testing
         return options
     }
 
-    @Test func metricsEqualAReferenceComputedFromTheServedConversations() async throws {
-        try await withRig(Self.options()) { rig in
+    @Test(arguments: TestEngine.all)
+    func metricsEqualAReferenceComputedFromTheServedConversations(engine: TestEngine) async throws {
+        try await withRig(Self.options(), engine: engine) { rig in
             try await rig.sync()
             #expect(try await Self.compare(rig) >= 80)
             // New parts (a user writes, an admin answers, an admin closes) reach the metrics with the next pass.
-            let ids = try await rig.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM conversations ORDER BY id LIMIT 5") }
+            let ids = try await rig.strings("SELECT id FROM conversations ORDER BY id LIMIT 5")
             for id in ids {
                 try await rig.control(.post, "/conversations/\(id)/parts", .object([("author_type", .string("user")), ("body", .string("again?"))]))
                 try await rig.control(.post, "/conversations/\(id)/parts", .object([("author_type", .string("admin")), ("body", .string("on it"))]))
@@ -130,6 +132,8 @@ import Testing
     }
 
     /// A mirror made before the table: opening it adds `conversation_metrics` and fills every conversation's row.
+    /// SQLite only: it rewinds the file's GRDB migration `v7-conversation-metrics`; PostgreSQL mirrors have had the table
+    /// since their first migration.
     @Test func anOlderMirrorGetsEveryConversationsMetricsWhenOpened() async throws {
         try await withRig(Self.options()) { rig in
             try await rig.sync()
@@ -147,12 +151,13 @@ import Testing
     }
 
     /// The simulator's own per-admin medians, computed by its code from its parts, equal the mirror's scorecard.
-    @Test func adminScorecardMediansEqualTheSimulatorsOwn() async throws {
+    @Test(arguments: TestEngine.all)
+    func adminScorecardMediansEqualTheSimulatorsOwn(engine: TestEngine) async throws {
         var options = Self.options()
         options.seed = 777
         options.conversations = 240
         options.partsPerConversation = 8
-        try await withRig(options) { rig in
+        try await withRig(options, engine: engine) { rig in
             try await rig.sync()
             let truth = rig.workspace.groundTruth()
             try #require(truth["truncated_conversations"]?.intValue == 0, "the truth counts parts Intercom does not serve")
@@ -173,27 +178,26 @@ import Testing
 
     /// Intercom's statistics as the simulator serves them agree with our metrics where the definitions meet: in a
     /// conversation a contact opened, whose parts were served whole (no office hours are simulated).
-    @Test func intercomsStatisticsAgreeWithOursWhereTheDefinitionsMeet() async throws {
-        try await withRig(Self.options()) { rig in
+    @Test(arguments: TestEngine.all)
+    func intercomsStatisticsAgreeWithOursWhereTheDefinitionsMeet(engine: TestEngine) async throws {
+        try await withRig(Self.options(), engine: engine) { rig in
             try await rig.sync()
             let pairs = [("intercom_time_to_admin_reply", "time_to_first_response"), ("intercom_time_to_last_close", "time_to_last_close"),
                          ("intercom_count_reopens", "count_reopens"), ("intercom_count_assignments", "count_assignments"),
                          ("intercom_median_time_to_reply", "median_time_to_reply"), ("intercom_count_conversation_parts", "count_parts"),
                          ("intercom_last_closed_by_id", "last_closed_by_admin_id")]
-            let differing = try await rig.store.read { db in
-                try pairs.map { theirs, ours in
-                    try Int.fetchOne(db, sql: """
-                        SELECT COUNT(*) FROM conversation_metrics m JOIN conversations c ON c.id = m.conversation_id
-                        WHERE m.parts_truncated = 0 AND c.source_author_type = 'user' AND m.\(theirs) IS NOT m.\(ours)
-                        """) ?? -1
-                }
-            }
-            let compared = try await rig.store.read { db in
-                try Int.fetchOne(db, sql: """
+            // IS DISTINCT FROM is SQLite's `IS NOT` (NULL equals NULL), spelt as both engines know it.
+            var differing: [Int] = []
+            for (theirs, ours) in pairs {
+                differing.append(try await rig.int("""
                     SELECT COUNT(*) FROM conversation_metrics m JOIN conversations c ON c.id = m.conversation_id
-                    WHERE m.parts_truncated = 0 AND c.source_author_type = 'user' AND m.intercom_count_conversation_parts IS NOT NULL
-                    """) ?? 0
+                    WHERE m.parts_truncated = 0 AND c.source_author_type = 'user' AND m.\(theirs) IS DISTINCT FROM m.\(ours)
+                    """) ?? -1)
             }
+            let compared = try await rig.int("""
+                SELECT COUNT(*) FROM conversation_metrics m JOIN conversations c ON c.id = m.conversation_id
+                WHERE m.parts_truncated = 0 AND c.source_author_type = 'user' AND m.intercom_count_conversation_parts IS NOT NULL
+                """) ?? 0
             #expect(differing == pairs.map { _ in 0 }, "conversations differing per pair: \(zip(pairs.map(\.0), differing).map { "\($0)=\($1)" })")
             #expect(compared >= 50)
         }

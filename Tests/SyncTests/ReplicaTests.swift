@@ -169,4 +169,29 @@ struct ReplicaTests {
         try? await store.dropSchema()
         await store.close()
     }
+
+    /// Leadership belongs to one mirror: mirrors in two schemas of one database each have a leader, and each still has
+    /// only one. (The advisory lock's key was once one constant for the whole database, so the leader of one mirror kept
+    /// every replica of another from syncing: in the full suite a `serve` of one test's schema never ran its first pass
+    /// while another test's replica led its own schema.)
+    @Test func mirrorsInTwoSchemasOfOneDatabaseEachHaveTheirOwnLeader() async throws {
+        let first = try await MirrorDatabase.open(try TestEngine.freshPostgres())
+        let second = try await MirrorDatabase.open(try TestEngine.freshPostgres())
+        let a = first.leadership(replica: "first-a"), b = first.leadership(replica: "first-b")
+        let c = second.leadership(replica: "second-c")
+        let (aLeads, bLeads, cLeads) = (try await a.claim(), try await b.claim(), try await c.claim())
+        #expect(aLeads)
+        #expect(!bLeads, "two leaders of one mirror")
+        #expect(cLeads, "the other mirror's leader kept this one from leading")
+        await a.resign()
+        #expect(try await b.claim(), "the first mirror's next replica takes over")
+        #expect(try await first.leader()?.replica == "first-b")
+        #expect(try await second.leader()?.replica == "second-c")
+        await b.resign()
+        await c.resign()
+        for store in [first, second] {
+            try? await store.dropSchema()
+            await store.close()
+        }
+    }
 }

@@ -9,13 +9,15 @@ import MirrorStore
 import Prometheus
 import Serving
 import Sync
+import TestSupport
 import Testing
 
 /// The composition root `serve` and `demo` run, built in-process over a live simulator: its scheduler fills the mirror
 /// and its read API serves it.
 @Suite struct ServeApplicationTests {
-    @Test func theScheduledSyncFillsTheMirrorThatTheReadAPIServes() async throws {
-        try await withRig(rigOptions(seed: 81)) { rig in
+    @Test(arguments: TestEngine.all)
+    func theScheduledSyncFillsTheMirrorThatTheReadAPIServes(engine: TestEngine) async throws {
+        try await withRig(rigOptions(seed: 81), engine: engine) { rig in
             var logger = Logger(label: "serve-test")
             logger.logLevel = .critical
             let began = Int(Date().timeIntervalSince1970)

@@ -23,6 +23,7 @@ import Testing
         return (process, out, err)
     }
 
+    /// Refused while the options are parsed, before a mirror is opened: one engine is enough.
     @Test func aNonLoopbackAddressWithoutKeysIsRefused() throws {
         let database = scratchMirrorPath("intercache-serve")
         defer { MirrorDatabase.removeFiles(at: database) }
@@ -34,9 +35,15 @@ import Testing
         #expect(message.contains("--allow-unauthenticated"))
     }
 
-    @Test func serveAnswersAndExitsZeroOnSIGTERM() async throws {
-        let database = scratchMirrorPath("intercache-serve")
-        defer { MirrorDatabase.removeFiles(at: database) }
+    @Test(arguments: TestEngine.all)
+    func serveAnswersAndExitsZeroOnSIGTERM(engine: TestEngine) async throws {
+        try await withScratchMirror(engine, prefix: "intercache-serve") { mirror in
+            try await serveAnswersAndExitsZeroOnSIGTERM(database: mirror.argument)
+        }
+    }
+
+    /// The SIGTERM test against the mirror at `database` (a file path or a `postgres://` URL).
+    func serveAnswersAndExitsZeroOnSIGTERM(database: String) async throws {
         // Intercom is unreachable here: the scheduler's passes fail, and the API keeps serving.
         let (process, out, err) = try launch(["serve", "--port", "0", "--database", database, "--intercom-url", "http://127.0.0.1:9",
                                             "--sync-interval", "3600", "--full-sync-interval", "3600"],

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import GRDB
 import IntercomAPI
 import IntercomSimulator
 import MirrorStore
@@ -41,55 +40,60 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
 
     func scratchDatabase() -> String { scratchMirrorPath("intercache-cli") }
 
-    @Test func unavailableResourcesExitZeroAndAreNamedInTheSummary() async throws {
+    @Test(arguments: TestEngine.all)
+    func unavailableResourcesExitZeroAndAreNamedInTheSummary(engine: TestEngine) async throws {
         var options = rigOptions(seed: 71)
         options.denials = ["articles": .removed, "contact_notes": .tokenUnauthorized]
         let token = options.token
         try await withRig(options) { rig in
-            let database = scratchDatabase()
-            defer { MirrorDatabase.removeFiles(at: database) }
-            let (status, output) = try await run(["sync", "--intercom-url", rig.base, "--token", token, "--database", database])
-            #expect(status == 0, "\(output)")
-            #expect(output.contains("Unavailable to this token"))
-            #expect(output.contains("articles: 404 not_found"))
-            #expect(output.contains("notes (of contacts): 401 token_unauthorized"))
-            #expect(output.contains("region US"))
-            #expect(!output.contains(token))
+            try await withScratchMirror(engine, prefix: "intercache-cli") { mirror in
+                let (status, output) = try await run(["sync", "--intercom-url", rig.base, "--token", token, "--database", mirror.argument])
+                #expect(status == 0, "\(output)")
+                #expect(output.contains("Unavailable to this token"))
+                #expect(output.contains("articles: 404 not_found"))
+                #expect(output.contains("notes (of contacts): 401 token_unauthorized"))
+                #expect(output.contains("region US"))
+                #expect(!output.contains(token))
+            }
         }
     }
 
     /// A resource whose endpoint stays down past the client's retries fails; the others sync, and the exit status is 1
     /// (not 0 as for unavailable resources, not 2 as for a rejected token).
-    @Test func aResourceThatKeepsFailingExitsOneAndTheRestSync() async throws {
+    @Test(arguments: TestEngine.all)
+    func aResourceThatKeepsFailingExitsOneAndTheRestSync(engine: TestEngine) async throws {
         var options = rigOptions(seed: 72)
         options.denials = ["teams": .down]
         let token = options.token
         try await withRig(options) { rig in
-            let database = scratchDatabase()
-            defer { MirrorDatabase.removeFiles(at: database) }
-            let (status, output) = try await run(["sync", "--intercom-url", rig.base, "--token", token, "--database", database,
-                                                  "--resources", "admins,teams,tags"])
-            #expect(status == 1, "\(output)")
-            // The summary's rows: teams failed after the retries, admins (and tags) did not.
-            let lines = output.split(separator: "\n")
-            #expect(lines.contains { $0.hasPrefix("teams ") && $0.contains(" failed ") && $0.contains("FAILED: gave up after") }, "\(output)")
-            #expect(lines.contains { $0.hasPrefix("admins ") && $0.contains(" ok ") }, "\(output)")
-            let mirrored = try await MirrorDatabase(path: database).count(Catalog.table("admins"))
-            #expect(mirrored == rig.workspace.groundTruth()["admins"]?.intValue)
+            try await withScratchMirror(engine, prefix: "intercache-cli") { mirror in
+                let (status, output) = try await run(["sync", "--intercom-url", rig.base, "--token", token, "--database", mirror.argument,
+                                                      "--resources", "admins,teams,tags"])
+                #expect(status == 1, "\(output)")
+                // The summary's rows: teams failed after the retries, admins (and tags) did not.
+                let lines = output.split(separator: "\n")
+                #expect(lines.contains { $0.hasPrefix("teams ") && $0.contains(" failed ") && $0.contains("FAILED: gave up after") }, "\(output)")
+                #expect(lines.contains { $0.hasPrefix("admins ") && $0.contains(" ok ") }, "\(output)")
+                let mirrored = try await mirror.reading { store in try await store.count(Catalog.table("admins")) }
+                #expect(mirrored == rig.workspace.groundTruth()["admins"]?.intValue)
+            }
         }
     }
 
-    @Test func aWrongTokenExitsTwoNamingTheVariableAndTheHostBeforeAnyWrite() async throws {
+    @Test(arguments: TestEngine.all)
+    func aWrongTokenExitsTwoNamingTheVariableAndTheHostBeforeAnyWrite(engine: TestEngine) async throws {
         try await withRig(rigOptions(seed: 72)) { rig in
-            let database = scratchDatabase()
-            defer { MirrorDatabase.removeFiles(at: database) }
-            let (status, output) = try await run(["sync", "--intercom-url", rig.base, "--token", "wrong-token", "--database", database])
-            #expect(status == 2)
-            #expect(output.contains("INTERCOM_ACCESS_TOKEN"))
-            #expect(output.contains(rig.base))
-            #expect(!output.contains("wrong-token"))
-            let runs = try await MirrorDatabase(path: database).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sync_runs") }
-            #expect(runs == 0)
+            try await withScratchMirror(engine, prefix: "intercache-cli") { mirror in
+                let (status, output) = try await run(["sync", "--intercom-url", rig.base, "--token", "wrong-token", "--database", mirror.argument])
+                #expect(status == 2)
+                #expect(output.contains("INTERCOM_ACCESS_TOKEN"))
+                #expect(output.contains(rig.base))
+                #expect(!output.contains("wrong-token"))
+                let runs = try await mirror.reading { store in
+                    try await store.reading { sql in try sql.rows("SELECT COUNT(*) FROM sync_runs", [], limit: 1).first?.first?.integer }
+                }
+                #expect(runs == 0)
+            }
         }
     }
 
@@ -99,48 +103,49 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         #expect(output.contains("--region must be one of us, eu, au"))
     }
 
-    @Test func serveWithARejectedTokenStaysUpAndSaysWhy() async throws {
+    @Test(arguments: TestEngine.all)
+    func serveWithARejectedTokenStaysUpAndSaysWhy(engine: TestEngine) async throws {
         try await withRig(rigOptions(seed: 73)) { rig in
-            let database = scratchDatabase()
-            defer { MirrorDatabase.removeFiles(at: database) }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try intercacheBinary())
-            process.arguments = ["serve", "--port", "0", "--database", database, "--intercom-url", rig.base, "--token", "wrong-token",
-                                 "--sync-interval", "3600", "--full-sync-interval", "3600"]
-            var env = ProcessInfo.processInfo.environment
-            for key in ["INTERCACHE_API_KEYS", "INTERCACHE_HOST", "INTERCACHE_PORT", "INTERCOM_CLIENT_SECRET"] { env[key] = nil }
-            process.environment = env
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            defer { process.terminate(); process.waitUntilExit() }
-            let bytes: [UInt8] = await offThePool {
-                var bytes: [UInt8] = []
-                while true {
-                    let byte = out.fileHandleForReading.readData(ofLength: 1)
-                    if byte.isEmpty || byte.first == 10 { break }
-                    bytes += byte
+            try await withScratchMirror(engine, prefix: "intercache-cli") { mirror in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: try intercacheBinary())
+                process.arguments = ["serve", "--port", "0", "--database", mirror.argument, "--intercom-url", rig.base, "--token", "wrong-token",
+                                     "--sync-interval", "3600", "--full-sync-interval", "3600"]
+                var env = ProcessInfo.processInfo.environment
+                for key in ["INTERCACHE_API_KEYS", "INTERCACHE_HOST", "INTERCACHE_PORT", "INTERCOM_CLIENT_SECRET"] { env[key] = nil }
+                process.environment = env
+                let out = Pipe()
+                process.standardOutput = out
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                defer { process.terminate(); process.waitUntilExit() }
+                let bytes: [UInt8] = await offThePool {
+                    var bytes: [UInt8] = []
+                    while true {
+                        let byte = out.fileHandleForReading.readData(ofLength: 1)
+                        if byte.isEmpty || byte.first == 10 { break }
+                        bytes += byte
+                    }
+                    return bytes
                 }
-                return bytes
+                let base = try #require(String(decoding: bytes, as: UTF8.self).split(separator: " ").last.map(String.init))
+                // The first pass runs at start; wait (bounded) until it has tried /me.
+                var ready: (UInt, JSON)?
+                for _ in 0..<100 {
+                    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/readyz"), timeout: .seconds(5))
+                    let body = try JSON.parse(try await response.body.collect(upTo: 1 << 20).readableBytesView)
+                    ready = (response.status.code, body)
+                    if body["error"]?["code"] == .string("intercom_token_rejected") { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(ready?.0 == 503)
+                #expect(ready?.1["error"]?["code"] == .string("intercom_token_rejected"))
+                let sync = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/sync"), timeout: .seconds(5))
+                let status = try JSON.parse(try await sync.body.collect(upTo: 1 << 22).readableBytesView)
+                #expect(status["intercom"]?["credentials"] == .string("rejected"))
+                #expect(status["intercom"]?["host"] == .string(rig.base))
+                #expect(!status.text.contains("wrong-token"))
             }
-            let base = try #require(String(decoding: bytes, as: UTF8.self).split(separator: " ").last.map(String.init))
-            // The first pass runs at start; wait (bounded) until it has tried /me.
-            var ready: (UInt, JSON)?
-            for _ in 0..<100 {
-                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/readyz"), timeout: .seconds(5))
-                let body = try JSON.parse(try await response.body.collect(upTo: 1 << 20).readableBytesView)
-                ready = (response.status.code, body)
-                if body["error"]?["code"] == .string("intercom_token_rejected") { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            #expect(ready?.0 == 503)
-            #expect(ready?.1["error"]?["code"] == .string("intercom_token_rejected"))
-            let sync = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/sync"), timeout: .seconds(5))
-            let status = try JSON.parse(try await sync.body.collect(upTo: 1 << 22).readableBytesView)
-            #expect(status["intercom"]?["credentials"] == .string("rejected"))
-            #expect(status["intercom"]?["host"] == .string(rig.base))
-            #expect(!status.text.contains("wrong-token"))
         }
     }
 }

@@ -203,3 +203,103 @@ func differences(_ rig: SyncRig) async throws -> [String] {
     }
     return lines
 }
+
+extension SyncRig {
+    /// Every row of `sql`, each column as a store value, on either engine.
+    func rows(_ sql: String, _ values: [StoreValue] = []) async throws -> [[StoreValue]] {
+        try await store.reading { db in try db.rows(sql, values.map(\.databaseValue), limit: .max) }
+    }
+
+    /// The rows of `sql` by column name, on either engine.
+    func namedRows(_ sql: String, _ values: [StoreValue] = []) async throws -> [NamedRow] {
+        try await store.reading { db in try db.namedRows(sql, values.map(\.databaseValue)) }
+    }
+
+    /// The first column of the first row as text, on either engine.
+    func text(_ sql: String, _ values: [StoreValue] = []) async throws -> String? { try await column(sql, values).first?.string }
+
+    /// SQL naming the storage class of `column`'s value as SQLite's `typeof` does (`integer`, `real`, `text`, `null`), on
+    /// this rig's engine: on PostgreSQL the column's declared type, since a typed column holds nothing else.
+    func typeOf(_ column: String) -> String { sqlTypeOf(column, engine: store.engineName) }
+
+    /// The `--database` argument that makes a child process (`intercache sync`) write to this rig's mirror.
+    func databaseArgument() throws -> String {
+        guard store.engineName == "postgres" else { return databasePath }
+        guard case var .postgres(location) = try DatabaseLocation(store.locationDescription) else { throw RigError("not a PostgreSQL mirror") }
+        // The description hides the password: take the server's URL from the environment, and the rig's schema.
+        let schema = location.schema
+        guard case let .postgres(server) = try TestEngine.freshPostgres() else { throw RigError("INTERCACHE_TEST_POSTGRES is not a PostgreSQL URL") }
+        location = server
+        location.schema = schema
+        return location.url
+    }
+}
+
+/// `typeof(column)` as SQLite spells its storage classes, for `engine` (`sqlite` or `postgres`).
+func sqlTypeOf(_ column: String, engine: String) -> String {
+    guard engine == "postgres" else { return "typeof(\(column))" }
+    return """
+        (CASE WHEN \(column) IS NULL THEN 'null' WHEN pg_typeof(\(column))::text IN ('bigint', 'integer', 'smallint') THEN 'integer' \
+        WHEN pg_typeof(\(column))::text IN ('double precision', 'real', 'numeric') THEN 'real' WHEN pg_typeof(\(column))::text = 'text' THEN 'text' \
+        ELSE pg_typeof(\(column))::text END)
+        """
+}
+
+/// A fresh, empty mirror for a child process (`intercache sync`, `serve`) on `engine`: its `--database` argument, a way
+/// to open it in the test, and a way to remove it after.
+struct ScratchMirror: Sendable {
+    /// The `--database` argument: a file path, or a `postgres://` URL with a fresh schema (and the password).
+    let argument: String
+
+    /// Opens the mirror the child wrote (creating and migrating it if the child did not).
+    func open() async throws -> MirrorDatabase { try await MirrorDatabase.open(try DatabaseLocation(argument)) }
+
+    /// Runs `body` on the mirror, opened for it and closed after.
+    func reading<T: Sendable>(_ body: (MirrorDatabase) async throws -> T) async throws -> T {
+        let store = try await open()
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    /// Removes the file, or drops the schema.
+    func remove() async {
+        switch try? DatabaseLocation(argument) {
+        case let .sqlite(path)?: MirrorDatabase.removeFiles(at: path)
+        case .postgres?:
+            guard let store = try? await open() else { return }
+            try? await store.dropSchema()
+            await store.close()
+        case nil: break
+        }
+    }
+
+    init(_ engine: TestEngine, prefix: String) throws {
+        switch engine {
+        case .sqlite: argument = scratchMirrorPath(prefix)
+        case .postgres:
+            guard case let .postgres(location) = try TestEngine.freshPostgres() else {
+                throw RigError("INTERCACHE_TEST_POSTGRES is not a PostgreSQL URL")
+            }
+            argument = location.url
+        }
+    }
+}
+
+/// Runs `body` with a fresh scratch mirror on `engine` for a child process, removed after whatever the outcome.
+func withScratchMirror<T: Sendable>(_ engine: TestEngine, prefix: String, _ body: (ScratchMirror) async throws -> T) async throws -> T {
+    let mirror = try ScratchMirror(engine, prefix: prefix)
+    do {
+        let result = try await body(mirror)
+        await mirror.remove()
+        return result
+    } catch {
+        await mirror.remove()
+        throw error
+    }
+}

@@ -4,6 +4,7 @@ import IntercomAPI
 import IntercomSimulator
 import MirrorStore
 import Sync
+import TestSupport
 import Testing
 
 /// Tickets: no list endpoint, parts capped at 500, typed attributes, links both ways, deletions without a feed.
@@ -27,27 +28,35 @@ import Testing
         }
     }
 
+    /// The mirror's tickets in the same terms. The lists are joined here, in the byte order the engines sort ids in
+    /// (`group_concat` and `string_agg` are spelt differently, and only newer SQLite orders inside an aggregate).
     static func mirrorRows(_ store: MirrorDatabase) async throws -> [String: String] {
-        try await store.read { db in
+        try await store.reading { sql in
+            func lists(_ query: String) throws -> [String: String] {
+                var joined: [String: [String]] = [:]
+                for row in try sql.rows(query, [], limit: .max) { joined[row[0].string ?? "", default: []].append(row[1].string ?? "") }
+                return joined.mapValues { $0.joined(separator: ",") }
+            }
+            let contacts = try lists("SELECT ticket_id, contact_id FROM ticket_contacts ORDER BY 1, 2")
+            let links = try lists("SELECT ticket_id, linked_type || ':' || linked_id FROM ticket_links ORDER BY 1, 2")
+            let tags = try lists("SELECT ticket_id, tag_id FROM ticket_tags ORDER BY 1, 2")
             var rows: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            for row in try sql.rows("""
                 SELECT t.id, t.ticket_state_id, COALESCE(t.admin_assignee_id, '-'), COALESCE(t.team_assignee_id, '-'), t.open,
-                  COALESCE((SELECT group_concat(contact_id, ',') FROM (SELECT contact_id FROM ticket_contacts WHERE ticket_id = t.id ORDER BY 1)), ''),
-                  COALESCE((SELECT group_concat(l, ',') FROM (SELECT linked_type || ':' || linked_id AS l FROM ticket_links WHERE ticket_id = t.id ORDER BY 1)), ''),
-                  COALESCE((SELECT group_concat(tag_id, ',') FROM (SELECT tag_id FROM ticket_tags WHERE ticket_id = t.id ORDER BY 1)), ''),
                   t.parts_total_count
                 FROM tickets t
-                """) {
-                let id: String = row[0]
-                rows[id] = (1...8).map { (row[$0] as DatabaseValue).description.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-                    .joined(separator: "|")
+                """, [], limit: .max) {
+                let id = row[0].string ?? ""
+                let text = row.dropFirst().map { $0.string ?? "NULL" }
+                rows[id] = (text[..<4] + [contacts[id] ?? "", links[id] ?? "", tags[id] ?? "", text[4]]).joined(separator: "|")
             }
             return rows
         }
     }
 
-    @Test func ticketsOfEveryCategoryConvergeThroughMutationsAnIncrementalPassAndASweep() async throws {
-        try await withRig(Self.ticketOptions()) { rig in
+    @Test(arguments: TestEngine.all)
+    func ticketsOfEveryCategoryConvergeThroughMutationsAnIncrementalPassAndASweep(engine: TestEngine) async throws {
+        try await withRig(Self.ticketOptions(), engine: engine) { rig in
             let first = try await rig.sync()
             let ticketsReport = try #require(first.resources.first { $0.resource == .tickets })
             #expect(ticketsReport.status == "ok", "\(ticketsReport.error ?? "")")
@@ -91,16 +100,12 @@ import Testing
             #expect(sweep.resources.first { $0.resource == .tickets }?.deleted == 1)
             #expect(try await Self.mirrorRows(rig.store) == Self.truthRows(rig.workspace))
             #expect(try await differences(rig) == [])
-            let reason = try await rig.store.read { db in
-                try String.fetchOne(db, sql: "SELECT reason FROM deletions WHERE resource = 'tickets' AND id = ?", arguments: [doomed])
-            }
+            let reason = try await rig.text("SELECT reason FROM deletions WHERE resource = 'tickets' AND id = ?", [.text(doomed)])
             #expect(reason == "absent_from_full_sweep")
-            let leftovers = try await rig.store.read { db in
-                try Int.fetchOne(db, sql: """
-                    SELECT (SELECT COUNT(*) FROM ticket_parts WHERE ticket_id = ?1) + (SELECT COUNT(*) FROM ticket_metrics WHERE ticket_id = ?1)
-                      + (SELECT COUNT(*) FROM ticket_contacts WHERE ticket_id = ?1) + (SELECT COUNT(*) FROM ticket_links WHERE ticket_id = ?1)
-                    """, arguments: [doomed])
-            }
+            let leftovers = try await rig.int("""
+                SELECT (SELECT COUNT(*) FROM ticket_parts WHERE ticket_id = ?) + (SELECT COUNT(*) FROM ticket_metrics WHERE ticket_id = ?)
+                  + (SELECT COUNT(*) FROM ticket_contacts WHERE ticket_id = ?) + (SELECT COUNT(*) FROM ticket_links WHERE ticket_id = ?)
+                """, Array(repeating: .text(doomed), count: 4))
             #expect(leftovers == 0)
             try await Self.expectMetricsMatchAnIndependentComputation(rig)
         }
@@ -115,12 +120,10 @@ import Testing
             let ticket = try await rig.client.send(IntercomRequest(.get, "/tickets/\(id)"))
             let expected = Self.independentMetrics(ticket)
             let columns = Array(expected.keys)
-            let stored: [String: Int?]? = try await rig.store.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM ticket_metrics WHERE ticket_id = ?", arguments: [id]) else { return nil }
-                return Dictionary(uniqueKeysWithValues: columns.map { ($0, row[$0] as Int?) })
-            }
+            let stored: [String: Int?]? = try await rig.namedRows("SELECT * FROM ticket_metrics WHERE ticket_id = ?", [.text(id)]).first
+                .map { row in Dictionary(uniqueKeysWithValues: columns.map { ($0, row.int($0)) }) }
             let row = try #require(stored, "no metrics for ticket \(id)")
-            let held = try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_parts WHERE ticket_id = ?", arguments: [id]) }
+            let held = try await rig.int("SELECT COUNT(*) FROM ticket_parts WHERE ticket_id = ?", [.text(id)])
             // The same parts on both sides: a mirror that saw parts before the cap pushed them out would hold more.
             #expect(held == ticket["ticket_parts"]?["ticket_parts"]?.arrayValue?.count, "ticket \(id)")
             for (column, value) in expected {
@@ -181,18 +184,19 @@ import Testing
         ]
     }
 
-    @Test func ticketTypeAttributesAreReadUnderEitherKeyTheSpecUses() async throws {
-        try await withRig(Self.ticketOptions(seed: 43)) { rig in
+    @Test(arguments: TestEngine.all)
+    func ticketTypeAttributesAreReadUnderEitherKeyTheSpecUses(engine: TestEngine) async throws {
+        try await withRig(Self.ticketOptions(seed: 43), engine: engine) { rig in
             try await rig.sync(resources: [.ticketTypes, .ticketStates])
             let expected = rig.workspace.groundTruth()["tickets"]?["type_attributes"]?.intValue
-            let count = { try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_type_attributes") } }
+            let count = { try await rig.int("SELECT COUNT(*) FROM ticket_type_attributes") }
             #expect(try await count() == expected)
             try await rig.control(.post, "/config", .object([("ticket_type_attributes_key", .string("ticket_type_attributes"))]))
             let listed = try await rig.client.send(IntercomRequest(.get, "/ticket_types"))
             #expect(listed["data"]?.arrayValue?.first?["ticket_type_attributes"]?["data"] == nil, "the simulator did not switch shapes")
             try await rig.sync(full: true, resources: [.ticketTypes])
             #expect(try await count() == expected)
-            let archived = try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_types WHERE archived = 1") }
+            let archived = try await rig.int("SELECT COUNT(*) FROM ticket_types WHERE archived = 1")
             #expect(archived == 1)
         }
     }
@@ -200,8 +204,9 @@ import Testing
     /// A workspace on the older ticket shape (what Airbyte's connector, pinned to 2.11, expects): `ticket_state` is the
     /// category's string and assignee ids are strings. The mirror still knows each ticket's state category, assignees and
     /// metrics.
-    @Test func theOlderTicketShapeStillGivesStatesAssigneesAndMetrics() async throws {
-        try await withRig(Self.ticketOptions(seed: 44)) { rig in
+    @Test(arguments: TestEngine.all)
+    func theOlderTicketShapeStillGivesStatesAssigneesAndMetrics(engine: TestEngine) async throws {
+        try await withRig(Self.ticketOptions(seed: 44), engine: engine) { rig in
             try await rig.control(.post, "/config", .object([("ticket_shape", .string("2.11"))]))
             let sample = try await rig.client.send(IntercomRequest(.get, "/tickets/\(rig.workspace.read { $0.tickets[0].id })"))
             try #require(sample["ticket_state"]?.stringValue != nil, "the simulator did not switch shapes")
@@ -211,18 +216,17 @@ import Testing
             #expect(tickets.drift.isEmpty, "\(tickets.drift)")
             // Everything but the state ids, which the older shape does not carry.
             #expect(try await differences(rig).filter { !$0.hasPrefix("tickets.open_per_state.") } == [])
-            let (categories, unknown) = try await rig.store.read { db in
-                (try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT state_category) FROM tickets"),
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE state_category IS NULL OR ticket_state_id IS NOT NULL"))
-            }
+            let categories = try await rig.int("SELECT COUNT(DISTINCT state_category) FROM tickets")
+            let unknown = try await rig.int("SELECT COUNT(*) FROM tickets WHERE state_category IS NULL OR ticket_state_id IS NOT NULL")
             #expect(categories == 4)
             #expect(unknown == 0)
             try await Self.expectMetricsMatchAnIndependentComputation(rig)
         }
     }
 
-    @Test func ticketWebhooksRefetchTheTicketAndTicketDeletedRemovesIt() async throws {
-        try await withRig(Self.ticketOptions(seed: 45)) { rig in
+    @Test(arguments: TestEngine.all)
+    func ticketWebhooksRefetchTheTicketAndTicketDeletedRemovesIt(engine: TestEngine) async throws {
+        try await withRig(Self.ticketOptions(seed: 45), engine: engine) { rig in
             try await rig.sync()
             let (moved, gone) = rig.workspace.read { s in
                 let open = s.visibleTickets.filter { s.stateCategory(of: $0) != "resolved" }
@@ -234,10 +238,8 @@ import Testing
                 IntercomNotification(id: "notif-t1", topic: "ticket.state.updated", createdAt: nil, hint: hint),
             ])
             #expect(result.outcome == "upserted")
-            let (category, changes) = try await rig.store.read { db in
-                (try String.fetchOne(db, sql: "SELECT state_category FROM tickets WHERE id = ?", arguments: [moved]),
-                 try Int.fetchOne(db, sql: "SELECT count_state_changes FROM ticket_metrics WHERE ticket_id = ?", arguments: [moved]))
-            }
+            let category = try await rig.text("SELECT state_category FROM tickets WHERE id = ?", [.text(moved)])
+            let changes = try await rig.int("SELECT count_state_changes FROM ticket_metrics WHERE ticket_id = ?", [.text(moved)])
             #expect(category == "waiting_on_customer")
             let truthChanges = rig.workspace.read { s in s.ticket(moved)!.parts.filter { $0.newState != nil && $0.newState != $0.previousState }.count }
             #expect(changes == truthChanges)
@@ -248,17 +250,16 @@ import Testing
                 IntercomNotification(id: "notif-t2", topic: "ticket.deleted", createdAt: nil, hint: deletion),
             ])
             #expect(deleted.outcome == "deleted")
-            let reason = try await rig.store.read { db in
-                try String.fetchOne(db, sql: "SELECT reason FROM deletions WHERE resource = 'tickets' AND id = ?", arguments: [gone])
-            }
+            let reason = try await rig.text("SELECT reason FROM deletions WHERE resource = 'tickets' AND id = ?", [.text(gone)])
             #expect(reason == "deleted")
         }
     }
 
     /// A ticket Intercom's search does not show yet (created within its index lag) but the mirror has from a webhook
     /// is not deleted by a sweep that pages that search.
-    @Test func aSweepThroughALaggingSearchKeepsATicketItCouldNotSee() async throws {
-        try await withRig(Self.ticketOptions(seed: 48)) { rig in
+    @Test(arguments: TestEngine.all)
+    func aSweepThroughALaggingSearchKeepsATicketItCouldNotSee(engine: TestEngine) async throws {
+        try await withRig(Self.ticketOptions(seed: 48), engine: engine) { rig in
             try await rig.sync()
             try await rig.control(.post, "/config", .object([("search_index_lag", .int(300))]))
             let created = try await rig.control(.post, "/tickets", .object([("title", .string("Too new for search"))]))
@@ -270,13 +271,14 @@ import Testing
             #expect(applied.outcome == "upserted")
             let sweep = try await rig.sync(full: true, resources: [.tickets])
             #expect(sweep.resources.first?.deleted == 0)
-            let kept = try await rig.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE id = ?", arguments: [id]) }
+            let kept = try await rig.int("SELECT COUNT(*) FROM tickets WHERE id = ?", [.text(id)])
             #expect(kept == 1, "the sweep deleted a ticket search did not show yet")
         }
     }
 
     /// A mirror made before tickets: opening it adds the ticket tables and their search triggers, and the next sync
-    /// fills them and indexes ticket titles.
+    /// fills them and indexes ticket titles. SQLite only: it rewinds the file's GRDB migrations and FTS5 triggers;
+    /// PostgreSQL mirrors have had the ticket tables since their first migration.
     @Test func anOlderMirrorGainsTheTicketTablesWhenOpened() async throws {
         try await withRig(Self.ticketOptions(seed: 49)) { rig in
             try await rig.sync(resources: [.admins])
@@ -303,10 +305,11 @@ import Testing
         }
     }
 
-    @Test func aTokenWithoutTicketsLeavesTicketsUnavailableAndTheRestSynced() async throws {
+    @Test(arguments: TestEngine.all)
+    func aTokenWithoutTicketsLeavesTicketsUnavailableAndTheRestSynced(engine: TestEngine) async throws {
         var options = Self.ticketOptions(seed: 47)
         options.denials = ["tickets": .tokenUnauthorized]
-        try await withRig(options) { rig in
+        try await withRig(options, engine: engine) { rig in
             let report = try await rig.sync()
             let tickets = try #require(report.resources.first { $0.resource == .tickets })
             #expect(tickets.unavailable?.code == "token_unauthorized")

@@ -16,8 +16,21 @@ public final class Leadership: Sendable {
     let engine: PostgresEngine?
     private let connection = Mutex<PostgresConnection?>(nil)
 
-    /// The advisory lock's key (a constant of ours; the migration lock is another).
-    static let lockKey: Int64 = 0x1C_AC4E_0002
+    /// The advisory lock's key for the mirror in `schema`. Advisory locks belong to the whole database, and one
+    /// database may hold several mirrors, one per schema: a single constant let the leader of one mirror keep every
+    /// replica of another from leading. The key is FNV-1a (64 bits) of the schema's name, computed here rather than
+    /// with Swift's `Hasher`, which is seeded afresh in every process: replicas must agree on it.
+    static func lockKey(schema: String) -> Int64 { advisoryKey("intercache.leader.\(schema)") }
+
+    /// FNV-1a (64 bits) of `name`, as an advisory lock's key.
+    static func advisoryKey(_ name: String) -> Int64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in name.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return Int64(bitPattern: hash)
+    }
 
     init(replica: String, engine: PostgresEngine?) {
         self.replica = replica
@@ -48,7 +61,8 @@ public final class Leadership: Sendable {
         }
         let candidate = try await PostgresEngine.connect(engine.location, id: -1, logger: engine.logger)
         do {
-            let won = try await Self.query(candidate, "SELECT pg_try_advisory_lock(\(Self.lockKey))").first?.first == .int(1)
+            let key = Self.lockKey(schema: engine.location.schema)
+            let won = try await Self.query(candidate, "SELECT pg_try_advisory_lock(\(key))").first?.first == .int(1)
             guard won else {
                 try? await candidate.close()
                 return false
