@@ -19,7 +19,7 @@ enum PostgresSchema {
     /// transaction-level advisory lock so replicas that start together migrate once. Catalog columns added since a
     /// table was made are added after (as `registerColumnMigration` does on SQLite).
     static func migrate(_ sql: PostgresRunner, schema: String) throws {
-        try sql.execute("SELECT pg_advisory_xact_lock(\(migrationLock))", [])
+        try sql.execute("SELECT pg_advisory_xact_lock(\(migrationLock(schema: schema)))", [])
         try sql.execute("CREATE SCHEMA IF NOT EXISTS \(Schema.quoted(schema))", [])
         try sql.execute("SET search_path TO \(Schema.quoted(schema)), public", [])
         try sql.execute("CREATE TABLE IF NOT EXISTS intercache_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", [])
@@ -41,8 +41,9 @@ enum PostgresSchema {
         }
     }
 
-    /// The key of the migration's advisory lock (any constant no other advisory user of the database picks).
-    static let migrationLock: Int64 = 0x1C_AC4E_0001
+    /// The key of the migration's advisory lock for the mirror in `schema`: replicas of one mirror migrate one at a time,
+    /// and mirrors in other schemas of the database do not wait for each other (advisory locks span the database).
+    static func migrationLock(schema: String) -> Int64 { Leadership.advisoryKey("intercache.migration.\(schema)") }
 
     /// A catalog table: its columns as the dialect types them, `raw` and the sweep stamp on resource tables.
     static func createTable(_ table: TableSpec) -> String {
