@@ -27,7 +27,7 @@ as_postgres "$bin/initdb" -D "$data/db" -U intercache --pwfile="$data/pwfile" --
 stop() { as_postgres "$bin/pg_ctl" -D "$data/db" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$data"; }
 trap stop EXIT
 as_postgres "$bin/pg_ctl" -D "$data/db" -l "$data/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c max_connections=300 ${PG_SERVER_OPTIONS:--c fsync=off}" start >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c max_connections=1000 ${PG_SERVER_OPTIONS:--c fsync=off}" start >/dev/null
 as_postgres "$bin/createdb" -h "$data" -p "$port" -U intercache intercache_test </dev/null
 export INTERCACHE_TEST_POSTGRES="postgres://intercache:$password@127.0.0.1:$port/intercache_test"
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port for the tests" >&2

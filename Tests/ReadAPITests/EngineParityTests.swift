@@ -108,91 +108,100 @@ struct EngineParityTests {
         let (sqlite, removeSQLite) = try await TestEngine.sqlite.open(path: path)
         let (postgres, removePostgres) = try await TestEngine.postgres.open(path: "")
         defer { MirrorDatabase.removeFiles(at: path) }
-        try await withLiveSimulator(options) { simulator in
-            for store in [sqlite, postgres] {
-                let intercom = IntercomClient(configuration: IntercomConfiguration(baseURL: simulator.base, token: token), logger: quiet)
-                var sync = SyncOptions()
-                sync.full = true
-                let report = try await SyncEngine(client: intercom, store: store, logger: quiet).run(sync)
-                #expect(report.succeeded, "\(store.engineName): \(report.resources.compactMap(\.error))")
-            }
-        }
-        let configuration = ReadAPIConfiguration(queryBudget: .seconds(30))
-        let one = Application(router: ReadAPI.buildRouter(store: sqlite, configuration: configuration))
-        let two = Application(router: ReadAPI.buildRouter(store: postgres, configuration: configuration))
-        try await one.test(.router) { a in
-            try await two.test(.router) { b in
-                func get(_ client: any TestClientProtocol, _ uri: String, headers: HTTPFields = [:]) async throws -> (UInt, String, HTTPFields) {
-                    try await client.execute(uri: uri, method: .get, headers: headers) { response in
-                        (UInt(response.status.code), String(buffer: response.body), response.headers)
-                    }
-                }
-                // Ids to fill the item routes in with, from the SQLite mirror's lists.
-                var ids: [String: String] = [:]
-                for route in Self.paths() where !route.contains("{") && !route.contains(".") {
-                    let (status, body, _) = try await get(a, route + "?limit=1")
-                    guard status == 200, let json = try? JSON.parse(Array(body.utf8)), let first = json["data"]?.arrayValue?.first,
-                          let id = first["id"]?.idValue else { continue }
-                    ids[String(route.dropFirst())] = id
-                }
-                var asked = 0
-                var requests = Self.queries
-                for route in Self.paths() {
-                    guard route.contains("{") else { requests.append(route); continue }
-                    let resource = String(route.dropFirst().prefix { $0 != "/" })
-                    guard let id = ids[resource] else { continue }
-                    let filled = route.replacingOccurrences(of: "{id}", with: id)
-                    if !filled.contains("{") { requests.append(filled) }
-                }
-                // A cursor walk: the second and third pages of a sorted list.
-                var cursor: String? = nil
-                for _ in 0..<3 {
-                    let uri = "/conversations?sort=waiting_since&limit=25" + (cursor.map { "&cursor=\($0)" } ?? "")
-                    requests.append(uri)
-                    let (_, body, _) = try await get(a, uri)
-                    cursor = (try? JSON.parse(Array(body.utf8)))?["next_cursor"]?.stringValue
-                    guard cursor != nil else { break }
-                }
-                for uri in Self.processRoutes {
-                    let (statusA, _, _) = try await get(a, uri), (statusB, bodyB, _) = try await get(b, uri)
-                    #expect(statusA == 200 && statusB == 200, "\(uri): SQLite \(statusA), PostgreSQL \(statusB): \(bodyB.prefix(300))")
-                }
-                for uri in requests where !Self.processRoutes.contains(uri) {
-                    let (statusA, bodyA, _) = try await get(a, uri), (statusB, bodyB, headersB) = try await get(b, uri)
-                    asked += 1
-                    #expect(statusA == statusB, "\(uri): SQLite \(statusA), PostgreSQL \(statusB): \(bodyB.prefix(300))")
-                    guard let jsonA = try? JSON.parse(Array(bodyA.utf8)), let jsonB = try? JSON.parse(Array(bodyB.utf8)) else {
-                        if bodyA == bodyB { continue }  // the same bytes (the OpenAPI document)
-                        let rowsA = Self.csvRows(bodyA), rowsB = Self.csvRows(bodyB)
-                        #expect(rowsA.count == rowsB.count && rowsA.count > 1, "\(uri): \(rowsA.count) rows against \(rowsB.count)")
-                        if let (n, (l, r)) = zip(rowsA, rowsB).enumerated().first(where: { $0.1.0 != $0.1.1 }) {
-                            Issue.record("\(uri) differs at row \(n): \(Self.firstDifference(.array(l), .array(r)) ?? "")")
-                        }
-                        continue
-                    }
-                    if uri.hasPrefix("/search") {
-                        // Rankings differ by engine, so the best 20 of many matches may too: all matches agree when fewer.
-                        let hits = { (json: JSON) in Set((json["data"]?.arrayValue ?? []).map { "\($0["kind"]?.stringValue ?? ""):\($0["id"]?.stringValue ?? "")" }) }
-                        let (a, b) = (hits(jsonA), hits(jsonB))
-                        #expect(a.count == b.count, "\(uri): \(a.count) hits against \(b.count)")
-                        if a.count < 20 { #expect(a == b, "\(uri): hits differ") }
-                        continue
-                    }
-                    if let difference = Self.firstDifference(Self.canonical(jsonA), Self.canonical(jsonB)) {
-                        Issue.record("\(uri) differs at \(difference)")
-                    }
-                    // ETags hold on PostgreSQL: the same request with its tag is 304.
-                    if statusB == 200, let tag = headersB[.eTag] {
-                        let (again, _, _) = try await get(b, uri, headers: [.ifNoneMatch: tag])
-                        #expect(again == 304, "\(uri): If-None-Match answered \(again)")
-                    }
-                }
-                #expect(asked > 150, "asked \(asked) requests")
-                let searched = try await get(b, "/search?q=message")
-                #expect(searched.0 == 200 && searched.1.contains("\"kind\""), "PostgreSQL search found nothing")
-            }
+        let simulated = options
+        do { try await compare() } catch {
+            await removeSQLite()
+            await removePostgres()
+            throw error
         }
         await removeSQLite()
         await removePostgres()
+
+        @Sendable func compare() async throws {
+            try await withLiveSimulator(simulated) { simulator in
+                for store in [sqlite, postgres] {
+                    let intercom = IntercomClient(configuration: IntercomConfiguration(baseURL: simulator.base, token: token), logger: quiet)
+                    var sync = SyncOptions()
+                    sync.full = true
+                    let report = try await SyncEngine(client: intercom, store: store, logger: quiet).run(sync)
+                    #expect(report.succeeded, "\(store.engineName): \(report.resources.compactMap(\.error))")
+                }
+            }
+            let configuration = ReadAPIConfiguration(queryBudget: .seconds(30))
+            let one = Application(router: ReadAPI.buildRouter(store: sqlite, configuration: configuration))
+            let two = Application(router: ReadAPI.buildRouter(store: postgres, configuration: configuration))
+            try await one.test(.router) { a in
+                try await two.test(.router) { b in
+                    func get(_ client: any TestClientProtocol, _ uri: String, headers: HTTPFields = [:]) async throws -> (UInt, String, HTTPFields) {
+                        try await client.execute(uri: uri, method: .get, headers: headers) { response in
+                            (UInt(response.status.code), String(buffer: response.body), response.headers)
+                        }
+                    }
+                    // Ids to fill the item routes in with, from the SQLite mirror's lists.
+                    var ids: [String: String] = [:]
+                    for route in Self.paths() where !route.contains("{") && !route.contains(".") {
+                        let (status, body, _) = try await get(a, route + "?limit=1")
+                        guard status == 200, let json = try? JSON.parse(Array(body.utf8)), let first = json["data"]?.arrayValue?.first,
+                              let id = first["id"]?.idValue else { continue }
+                        ids[String(route.dropFirst())] = id
+                    }
+                    var asked = 0
+                    var requests = Self.queries
+                    for route in Self.paths() {
+                        guard route.contains("{") else { requests.append(route); continue }
+                        let resource = String(route.dropFirst().prefix { $0 != "/" })
+                        guard let id = ids[resource] else { continue }
+                        let filled = route.replacingOccurrences(of: "{id}", with: id)
+                        if !filled.contains("{") { requests.append(filled) }
+                    }
+                    // A cursor walk: the second and third pages of a sorted list.
+                    var cursor: String? = nil
+                    for _ in 0..<3 {
+                        let uri = "/conversations?sort=waiting_since&limit=25" + (cursor.map { "&cursor=\($0)" } ?? "")
+                        requests.append(uri)
+                        let (_, body, _) = try await get(a, uri)
+                        cursor = (try? JSON.parse(Array(body.utf8)))?["next_cursor"]?.stringValue
+                        guard cursor != nil else { break }
+                    }
+                    for uri in Self.processRoutes {
+                        let (statusA, _, _) = try await get(a, uri), (statusB, bodyB, _) = try await get(b, uri)
+                        #expect(statusA == 200 && statusB == 200, "\(uri): SQLite \(statusA), PostgreSQL \(statusB): \(bodyB.prefix(300))")
+                    }
+                    for uri in requests where !Self.processRoutes.contains(uri) {
+                        let (statusA, bodyA, _) = try await get(a, uri), (statusB, bodyB, headersB) = try await get(b, uri)
+                        asked += 1
+                        #expect(statusA == statusB, "\(uri): SQLite \(statusA), PostgreSQL \(statusB): \(bodyB.prefix(300))")
+                        guard let jsonA = try? JSON.parse(Array(bodyA.utf8)), let jsonB = try? JSON.parse(Array(bodyB.utf8)) else {
+                            if bodyA == bodyB { continue }  // the same bytes (the OpenAPI document)
+                            let rowsA = Self.csvRows(bodyA), rowsB = Self.csvRows(bodyB)
+                            #expect(rowsA.count == rowsB.count && rowsA.count > 1, "\(uri): \(rowsA.count) rows against \(rowsB.count)")
+                            if let (n, (l, r)) = zip(rowsA, rowsB).enumerated().first(where: { $0.1.0 != $0.1.1 }) {
+                                Issue.record("\(uri) differs at row \(n): \(Self.firstDifference(.array(l), .array(r)) ?? "")")
+                            }
+                            continue
+                        }
+                        if uri.hasPrefix("/search") {
+                            // Rankings differ by engine, so the best 20 of many matches may too: all matches agree when fewer.
+                            let hits = { (json: JSON) in Set((json["data"]?.arrayValue ?? []).map { "\($0["kind"]?.stringValue ?? ""):\($0["id"]?.stringValue ?? "")" }) }
+                            let (a, b) = (hits(jsonA), hits(jsonB))
+                            #expect(a.count == b.count, "\(uri): \(a.count) hits against \(b.count)")
+                            if a.count < 20 { #expect(a == b, "\(uri): hits differ") }
+                            continue
+                        }
+                        if let difference = Self.firstDifference(Self.canonical(jsonA), Self.canonical(jsonB)) {
+                            Issue.record("\(uri) differs at \(difference)")
+                        }
+                        // ETags hold on PostgreSQL: the same request with its tag is 304.
+                        if statusB == 200, let tag = headersB[.eTag] {
+                            let (again, _, _) = try await get(b, uri, headers: [.ifNoneMatch: tag])
+                            #expect(again == 304, "\(uri): If-None-Match answered \(again)")
+                        }
+                    }
+                    #expect(asked > 150, "asked \(asked) requests")
+                    let searched = try await get(b, "/search?q=message")
+                    #expect(searched.0 == 200 && searched.1.contains("\"kind\""), "PostgreSQL search found nothing")
+                }
+            }
+        }
     }
 }

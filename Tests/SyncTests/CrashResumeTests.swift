@@ -50,8 +50,16 @@ func intercacheBinary() throws -> String {
             }
             // At least ten kills, each at a random moment of a pass; a pass that finishes first just starts the next.
             while kills < 10 {
+                let before = try await rig.int("SELECT MAX(id) FROM sync_runs") ?? 0
                 let process = try launch()
-                let delay = Int.random(in: 150...1_500, using: &generator)
+                // The delay counts from the pass's first run row: a loaded machine (PostgreSQL's connection and schema
+                // check beside the suite) can take longer than the whole delay to start, and then no kill lands in a pass.
+                let started = ContinuousClock.now
+                while process.isRunning, ContinuousClock.now - started < .seconds(30),
+                      try await rig.int("SELECT MAX(id) FROM sync_runs") ?? 0 <= before {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let delay = Int.random(in: 100...1_500, using: &generator)
                 try await Task.sleep(for: .milliseconds(delay))
                 let killed = process.isRunning
                 if killed {

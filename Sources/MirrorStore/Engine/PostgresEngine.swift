@@ -170,10 +170,13 @@ final class PostgresEngine: Sendable {
         waiter?.resume()
     }
 
-    /// A connection must be closed before it is released; whatever `close()` did not close is closed here.
+    /// A connection must be closed before it is released; whatever `close()` did not close is closed here, and kept
+    /// until it is (a close only starts one: released at once, the connection traps in its deinit).
     deinit {
         let connections = readers.withLock { $0.free } + [writer.withLock { $0?.connection }].compactMap { $0 }
-        for connection in connections where !connection.isClosed { let _: EventLoopFuture<Void> = connection.close() }
+        for connection in connections where !connection.isClosed {
+            connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+        }
     }
 
     /// Closes every connection.
