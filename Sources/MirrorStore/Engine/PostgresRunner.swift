@@ -302,31 +302,42 @@ final class PreparedStatements: @unchecked Sendable {
     /// text, so PostgreSQL judges it as it always did).
     static func binds(_ values: [DatabaseValue], types: [UInt32]) -> [PostgresData]? {
         guard values.count == types.count else { return nil }
+        // One buffer for the statement's values, each bind a slice of it: a buffer per value cost a multi-row upsert
+        // thousands of allocations.
+        var buffer = ByteBufferAllocator().buffer(capacity: values.count * 16)
+        var ranges: [(start: Int, length: Int)?] = []
+        ranges.reserveCapacity(values.count)
+        for (value, type) in zip(values, types) {
+            if value.isNull {
+                ranges.append(nil)
+                continue
+            }
+            let start = buffer.writerIndex
+            guard write(value, type: type, into: &buffer) else { return nil }
+            ranges.append((start, buffer.writerIndex - start))
+        }
         var binds: [PostgresData] = []
         binds.reserveCapacity(values.count)
-        for (value, type) in zip(values, types) {
-            guard let bind = bind(value, type: type) else { return nil }
-            binds.append(bind)
+        for (range, type) in zip(ranges, types) {
+            binds.append(PostgresData(type: PostgresDataType(type), value: range.flatMap { buffer.getSlice(at: $0.start, length: $0.length) }))
         }
         return binds
     }
 
-    private static func bind(_ value: DatabaseValue, type: UInt32) -> PostgresData? {
-        var buffer = ByteBufferAllocator().buffer(capacity: 16)
-        let dataType = PostgresDataType(type)
+    /// Writes `value` in the binary form of `type`; false when it has none here or the value does not convert exactly.
+    private static func write(_ value: DatabaseValue, type: UInt32, into buffer: inout ByteBuffer) -> Bool {
         switch (value.storage, type) {
-        case (.null, _): return PostgresData(type: dataType, value: nil)
         case let (.int64(n), 20): buffer.writeInteger(n)
         case let (.int64(n), 23):
-            guard let small = Int32(exactly: n) else { return nil }
+            guard let small = Int32(exactly: n) else { return false }
             buffer.writeInteger(small)
         case let (.int64(n), 16):
-            guard n == 0 || n == 1 else { return nil }
+            guard n == 0 || n == 1 else { return false }
             buffer.writeInteger(UInt8(n))
         case let (.int64(n), 701): buffer.writeInteger(Double(n).bitPattern)
         case let (.double(x), 701): buffer.writeInteger(x.bitPattern)
         case let (.double(x), 20):
-            guard let n = Int64(exactly: x) else { return nil }
+            guard let n = Int64(exactly: x) else { return false }
             buffer.writeInteger(n)
         case let (.int64(n), 25), let (.int64(n), 1043): buffer.writeString(String(n))
         case let (.double(x), 25), let (.double(x), 1043): buffer.writeString(String(x))
@@ -338,8 +349,8 @@ final class PreparedStatements: @unchecked Sendable {
         case let (.blob(data), 3802):
             buffer.writeInteger(UInt8(1))
             buffer.writeBytes(data)
-        default: return nil
+        default: return false
         }
-        return PostgresData(type: dataType, value: buffer)
+        return true
     }
 }

@@ -13,6 +13,7 @@ enum PostgresSchema {
         ("pg-v1-catalog", catalogStatements),
         ("pg-v2-replicas", replicaStatements),
         ("pg-v3-search-text", searchTextStatements),
+        ("pg-v4-search-statement-triggers", searchTriggerStatements),
     ]
 
     /// Creates the schema if needed and applies the migrations it has not had, in the caller's transaction, holding a
@@ -134,6 +135,40 @@ enum PostgresSchema {
             "ALTER TABLE search_documents ADD COLUMN document tsvector GENERATED ALWAYS AS (to_tsvector('simple', translate(body, '<>', '  '))) STORED",
             "CREATE INDEX search_documents_document ON search_documents USING GIN (document)",
         ]
+    }
+
+    /// The search queue fed once per statement, from its transition tables, instead of once per row: the writer sends
+    /// hundreds of rows to a statement, and a PL/pgSQL call and an insert for each row cost the server more than the
+    /// rows themselves. An upsert fires the insert trigger for the rows it inserted and the update trigger for the
+    /// rest. (Transition tables need one trigger per event.)
+    static func searchTriggerStatements() -> [String] {
+        var statements = [
+            """
+            CREATE FUNCTION intercache_search_queue_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF TG_OP <> 'INSERT' THEN
+                INSERT INTO search_pending (kind, ref) SELECT DISTINCT TG_ARGV[0], id FROM old_rows ON CONFLICT DO NOTHING;
+              END IF;
+              IF TG_OP <> 'DELETE' THEN
+                INSERT INTO search_pending (kind, ref) SELECT DISTINCT TG_ARGV[0], id FROM new_rows ON CONFLICT DO NOTHING;
+              END IF;
+              RETURN NULL;
+            END $$
+            """,
+        ]
+        for source in Catalog.searchSources {
+            let table = Schema.quoted(source.table)
+            statements.append("DROP TRIGGER IF EXISTS \(Schema.quoted("search_\(source.kind)")) ON \(table)")
+            for (event, tables) in [("INSERT", "NEW TABLE AS new_rows"), ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                                    ("DELETE", "OLD TABLE AS old_rows")] {
+                statements.append("""
+                    CREATE TRIGGER \(Schema.quoted("search_\(source.kind)_\(event.lowercased())")) AFTER \(event) ON \(table)
+                    REFERENCING \(tables) FOR EACH STATEMENT EXECUTE FUNCTION intercache_search_queue_rows('\(source.kind)')
+                    """)
+            }
+        }
+        statements.append("DROP FUNCTION intercache_search_queue()")
+        return statements
     }
 
     /// What replicas share: which one leads (the advisory lock decides; this row says who holds it), and the

@@ -74,6 +74,9 @@ final class PostgresWriteCombiner {
         var insert: Insert?
         var rows: [[DatabaseValue]?] = []
         var rowOfKey: [[DatabaseValue]: Int] = [:]
+        /// Held rows by the value of a column that deletes name (child lists are replaced by owner): a delete finds
+        /// its rows without scanning them all. Built at a column's first delete, kept up by every insert after.
+        var rowsOf: [Int: [DatabaseValue: [Int]]] = [:]
         /// Owner values to delete, per column, in first-seen order.
         var deletes: [(column: String, values: [DatabaseValue], seen: Set<DatabaseValue>)] = []
 
@@ -105,11 +108,15 @@ final class PostgresWriteCombiner {
         if !insert.key.isEmpty {
             let key = insert.key.map { values[$0] }
             if let row = held.rowOfKey[key] {
-                if insert.updates { held.rows[row] = values }
+                if insert.updates {
+                    held.rows[row] = values
+                    for offset in held.rowsOf.keys { held.rowsOf[offset]![values[offset], default: []].append(row) }
+                }
                 return
             }
             held.rowOfKey[key] = held.rows.count
         }
+        for offset in held.rowsOf.keys { held.rowsOf[offset]![values[offset], default: []].append(held.rows.count) }
         held.rows.append(values)
         count += 1
     }
@@ -117,9 +124,16 @@ final class PostgresWriteCombiner {
     /// Holds one delete of `delete`, dropping the held rows it matches.
     func delete(_ delete: Delete, _ value: DatabaseValue) {
         let held = table(delete.table)
-        if let offset = held.insert?.offsets[delete.column] {
-            for (row, values) in held.rows.enumerated() where values?[offset] == value {
-                if let insert = held.insert, !insert.key.isEmpty { held.rowOfKey[insert.key.map { values![$0] }] = nil }
+        if let insert = held.insert, let offset = insert.offsets[delete.column] {
+            if held.rowsOf[offset] == nil {
+                var rows: [DatabaseValue: [Int]] = [:]
+                for (row, values) in held.rows.enumerated() { if let values { rows[values[offset], default: []].append(row) } }
+                held.rowsOf[offset] = rows
+            }
+            // A row replaced in place by a later one of its key may have another value here: check each.
+            for row in held.rowsOf[offset]!.removeValue(forKey: value) ?? [] {
+                guard let values = held.rows[row], values[offset] == value else { continue }
+                if !insert.key.isEmpty { held.rowOfKey[insert.key.map { values[$0] }] = nil }
                 held.rows[row] = nil
             }
         }
@@ -136,34 +150,43 @@ final class PostgresWriteCombiner {
     /// Everything held, as statements in the order they must run, and the combiner empty again.
     func take() -> [(sql: String, values: [DatabaseValue])] {
         guard count > 0 else { return [] }
-        var statements: [(sql: String, values: [DatabaseValue])] = []
-        for name in order {
-            guard let held = held[name] else { continue }
-            for delete in held.deletes {
-                for chunk in Self.chunks(delete.values.count, width: 1) {
-                    let values = Array(delete.values[chunk])
-                    let list = Array(repeating: "?", count: values.count).joined(separator: ",")
-                    statements.append(("DELETE FROM \(Schema.quoted(name)) WHERE \(Schema.quoted(delete.column)) IN (\(list))", values))
-                }
-            }
-            if let insert = held.insert {
-                let rows = held.rows.compactMap { $0 }
-                for chunk in Self.chunks(rows.count, width: insert.width) {
-                    statements.append((Self.insertSQL(insert, rows: chunk.count), rows[chunk].flatMap { $0 }))
-                }
-            }
-        }
+        let statements = order.compactMap { held[$0] }.flatMap(Self.statements)
         held = [:]
         order = []
         count = 0
         return statements
     }
 
+    /// One table's deletes, then its rows.
+    private static func statements(_ held: Held) -> [(sql: String, values: [DatabaseValue])] {
+        var statements: [(sql: String, values: [DatabaseValue])] = []
+        for delete in held.deletes {
+            for chunk in chunks(delete.values.count, width: 1) {
+                let values = Array(delete.values[chunk])
+                let list = Array(repeating: "?", count: values.count).joined(separator: ",")
+                statements.append(("DELETE FROM \(Schema.quoted(held.table)) WHERE \(Schema.quoted(delete.column)) IN (\(list))", values))
+            }
+        }
+        if let insert = held.insert {
+            let rows = held.rows.compactMap { $0 }
+            for chunk in chunks(rows.count, width: insert.width) {
+                statements.append((insertSQL(insert, rows: chunk.count), rows[chunk].flatMap { $0 }))
+            }
+        }
+        return statements
+    }
+
+    /// The most rows one statement takes: 256, fewer for wide rows (PostgreSQL binds at most 65,535 values).
+    static func largestRun(width: Int) -> Int {
+        var largest = 256
+        while largest > 1, largest * width > 65_535 { largest /= 2 }
+        return largest
+    }
+
     /// `n` rows cut into runs of 256, 128, ... 1 (fewer for wide rows: PostgreSQL binds at most 65,535 values), so each
     /// table has a few statement shapes to prepare, not one per count.
     static func chunks(_ n: Int, width: Int) -> [Range<Int>] {
-        var largest = 256
-        while largest > 1, largest * width > 65_535 { largest /= 2 }
+        let largest = largestRun(width: width)
         var ranges: [Range<Int>] = []
         var start = 0
         while start < n {
