@@ -16,7 +16,7 @@ DURATION=${DURATION:-10}
 for tool in wrk sqlite3 /usr/bin/time psql; do command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 1; }; done
 work=$(mktemp -d)
 pids=()
-trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
 export INTERCOM_ACCESS_TOKEN=simulator-token
 pg="${INTERCACHE_TEST_POSTGRES}?schema=bench"
 psql "$INTERCACHE_TEST_POSTGRES" -qc 'DROP SCHEMA IF EXISTS bench CASCADE' 2>/dev/null

@@ -46,6 +46,29 @@ import Testing
                     #expect(response.status == .serviceUnavailable, "\(path): \(response.status)")
                     #expect(body["error"]?["code"]?.stringValue == "database_unavailable", "\(path): \(body)")
                 }
+                // More reads at once than the pool has connections: each one that cannot connect must let a waiting
+                // one try, or the waiting ones hang for good.
+                let codes = try await withThrowingTaskGroup(of: String.self) { group in
+                    for _ in 0..<40 {
+                        group.addTask {
+                            let response = try await client.execute(uri: "/contacts/c-1", method: .get)
+                            return "\(response.status.code)"
+                        }
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(60))
+                        return "hung"
+                    }
+                    var codes: [String] = []
+                    for try await code in group {
+                        if code == "hung" { break }
+                        codes.append(code)
+                        if codes.count == 40 { break }
+                    }
+                    group.cancelAll()
+                    return codes
+                }
+                #expect(codes.count == 40 && codes.allSatisfy { $0 == "503" }, "\(codes.count) of 40 answered: \(Set(codes))")
                 try await lockOut(false)
                 let back = try await client.execute(uri: "/contacts/c-1", method: .get)
                 #expect(back.status == .ok)

@@ -146,7 +146,13 @@ final class PostgresEngine: Sendable {
                 do {
                     return try await Self.connect(location, id: ids.add(1, ordering: .relaxed).newValue, logger: logger)
                 } catch {
-                    readers.withLock { $0.opened -= 1 }
+                    // The slot is free again: a read waiting for one tries now (it would otherwise wait for a connection
+                    // to be given back, and with the server down none ever is).
+                    let waiter = readers.withLock { state -> CheckedContinuation<Void, Never>? in
+                        state.opened -= 1
+                        return state.waiting.isEmpty ? nil : state.waiting.removeFirst()
+                    }
+                    waiter?.resume()
                     throw error
                 }
             case .wait:
