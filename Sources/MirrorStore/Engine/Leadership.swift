@@ -50,13 +50,14 @@ public final class Leadership: Sendable {
         if let held = connection.withLock({ $0 }) {
             // A session-level lock is held until its session ends: a live session still holds it.
             do {
-                _ = try await Self.query(held, "UPDATE replica_leader SET heartbeat_at = \(Int(Date().timeIntervalSince1970)) WHERE id = 1")
+                let sql = "UPDATE replica_leader SET heartbeat_at = \(Int(Date().timeIntervalSince1970)) WHERE id = 1"
+                _ = try await Self.within(Self.heartbeatLimit) { try await Self.query(held, sql) }
                 return true
             } catch {
                 engine.logger.warning("lost the leader's session", metadata: ["error": "\(PostgresStoreError(error))"])
             }
             connection.withLock { $0 = nil }
-            try? await held.close()
+            _ = try? await Self.within(Self.heartbeatLimit) { try await held.close() }
             return false
         }
         let candidate = try await PostgresEngine.connect(engine.location, id: -1, logger: engine.logger)
@@ -85,7 +86,40 @@ public final class Leadership: Sendable {
     /// Gives the lock up (a graceful shutdown), so another replica takes over at its next claim.
     public func resign() async {
         guard let held = connection.withLock({ value in defer { value = nil }; return value }) else { return }
-        try? await held.close()
+        _ = try? await Self.within(Self.heartbeatLimit) { try await held.close() }
+    }
+
+    /// How long the leader's heartbeat (or its session's close) may take. When the server vanished, a statement on the
+    /// old session never answered: the watchdog waited for good, and the replica neither noticed nor stopped on
+    /// SIGTERM.
+    static let heartbeatLimit: Duration = .seconds(10)
+
+    struct TimedOut: Error, CustomStringConvertible {
+        var description: String { "no answer within \(Leadership.heartbeatLimit)" }
+    }
+
+    /// `body`'s result, or `TimedOut` after `limit`; a body that never returns is left behind, not awaited.
+    static func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let answered = FirstAnswer()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let finish: @Sendable (Result<T, any Error>) -> Void = { result in
+                if answered.claim() { continuation.resume(with: result) }
+            }
+            let work = Task {
+                do { finish(.success(try await body())) } catch { finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                finish(.failure(TimedOut()))
+                work.cancel()
+            }
+        }
+    }
+
+    /// True for the first caller only.
+    final class FirstAnswer: Sendable {
+        private let taken = Atomic<Bool>(false)
+        func claim() -> Bool { !taken.exchange(true, ordering: .acquiringAndReleasing) }
     }
 
     private static func query(_ connection: PostgresConnection, _ sql: String) async throws -> [[StoreValue]] {
