@@ -83,6 +83,7 @@ func rigOptions(seed: UInt64 = 21) -> SimulatorOptions {
 /// Runs `body` with a live simulator on an ephemeral loopback port and a mirror in a fresh temporary file.
 /// `engine` picks the mirror's engine (PostgreSQL: a scratch schema, dropped after).
 func withRig<T: Sendable>(_ options: SimulatorOptions = rigOptions(), share: Double = 0.8, token: String? = nil, engine: TestEngine = .sqlite,
+                          requestTimeout: Int64 = 3,
                           _ body: @Sendable (SyncRig) async throws -> T) async throws -> T {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("intercache-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -93,7 +94,7 @@ func withRig<T: Sendable>(_ options: SimulatorOptions = rigOptions(), share: Dou
         var configuration = IntercomConfiguration(baseURL: base, token: token ?? options.token)
         configuration.rateLimitShare = share
         configuration.backoffBaseSeconds = 0.02
-        configuration.requestTimeoutSeconds = 3
+        configuration.requestTimeoutSeconds = requestTimeout
         let intercom = IntercomClient(configuration: configuration, logger: quiet)
         let (store, remove) = try await engine.open(path: path)
         let sync = SyncEngine(client: intercom, store: store, logger: quiet)
