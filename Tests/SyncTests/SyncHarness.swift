@@ -98,14 +98,8 @@ func withRig<T: Sendable>(_ options: SimulatorOptions = rigOptions(), share: Dou
         let intercom = IntercomClient(configuration: configuration, logger: quiet)
         let (store, remove) = try await engine.open(path: path)
         let sync = SyncEngine(client: intercom, store: store, logger: quiet)
-        do {
-            let result = try await body(SyncRig(base: base, workspace: workspace, databasePath: path, store: store, engine: sync, client: intercom))
-            await remove()
-            return result
-        } catch {
-            await remove()
-            throw error
-        }
+        let rig = SyncRig(base: base, workspace: workspace, databasePath: path, store: store, engine: sync, client: intercom)
+        return try await running({ try await body(rig) }, then: remove)
     }
 }
 
@@ -258,14 +252,7 @@ struct ScratchMirror: Sendable {
     /// Runs `body` on the mirror, opened for it and closed after.
     func reading<T: Sendable>(_ body: (MirrorDatabase) async throws -> T) async throws -> T {
         let store = try await open()
-        do {
-            let result = try await body(store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
+        return try await running({ try await body(store) }, then: { await store.close() })
     }
 
     /// Removes the file, or drops the schema.
@@ -295,12 +282,17 @@ struct ScratchMirror: Sendable {
 /// Runs `body` with a fresh scratch mirror on `engine` for a child process, removed after whatever the outcome.
 func withScratchMirror<T: Sendable>(_ engine: TestEngine, prefix: String, _ body: (ScratchMirror) async throws -> T) async throws -> T {
     let mirror = try ScratchMirror(engine, prefix: prefix)
+    return try await running({ try await body(mirror) }, then: { await mirror.remove() })
+}
+
+/// `body`'s result, with `cleanup` run after it whether it returned or threw (`defer` cannot await).
+func running<T>(_ body: () async throws -> T, then cleanup: () async -> Void) async throws -> T {
     do {
-        let result = try await body(mirror)
-        await mirror.remove()
+        let result = try await body()
+        await cleanup()
         return result
     } catch {
-        await mirror.remove()
+        await cleanup()
         throw error
     }
 }
