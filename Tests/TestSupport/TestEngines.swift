@@ -37,6 +37,20 @@ public enum TestEngine: String, Sendable, CaseIterable, CustomStringConvertible 
             return (store, { try? await store.dropSchema(); await store.close() })
         }
     }
+
+    /// Runs `body` on a fresh mirror of this engine, removed after it whatever the outcome.
+    public func withMirror<T>(_ body: (MirrorDatabase) async throws -> T) async throws -> T {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mirror-\(UUID().uuidString).sqlite").path
+        let (store, remove) = try await open(path: path)
+        do {
+            let result = try await body(store)
+            await remove()
+            return result
+        } catch {
+            await remove()
+            throw error
+        }
+    }
 }
 
 /// Thrown when a test needs PostgreSQL and was not told where it is, nor to skip it.

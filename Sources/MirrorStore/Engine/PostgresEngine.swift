@@ -6,31 +6,54 @@ import NIOPosix
 import PostgresNIO
 import Synchronization
 
-/// The mirror in a PostgreSQL schema: one writer connection, whose transactions run one at a time on a queue of their
-/// own (a batch and its checkpoint commit together, as on SQLite), and a small pool of reader connections, each read
+/// The mirror in a PostgreSQL schema: a few writer connections (`maxWriters`), each running one transaction at a time
+/// (a batch and its checkpoint commit together, as on SQLite), and a small pool of reader connections, each read
 /// one REPEATABLE READ transaction (one snapshot, like a WAL read) under `statement_timeout`.
 final class PostgresEngine: Sendable {
     let location: PostgresLocation
     let logger: Logger
-    /// The writer connection with the statements prepared on it.
-    private let writer: Mutex<(connection: PostgresConnection, statements: PreparedStatements)?>
-    private let writeQueue = DispatchQueue(label: "intercache.postgres.writer")
+    /// A writer connection with the statements prepared on it, and the queue its transactions block on: a serial
+    /// queue of its own, so a thread for it is there even when blocked readers fill the others (a concurrent queue's
+    /// threads are as many as the cores, and writers blocked on the server on them starved the rest of the process).
+    final class Writer: Sendable {
+        let connection: PostgresConnection
+        let statements = PreparedStatements()
+        let queue = DispatchQueue(label: "intercache.postgres.writer")
+
+        init(_ connection: PostgresConnection) { self.connection = connection }
+    }
+
+    /// The rows the writers sent per table, for the planner's statistics.
+    private let growth = PostgresTableGrowth()
+
+    private let writers: PostgresPool<Writer>
+    private let readers: PostgresPool<PostgresConnection>
     private let readQueue = DispatchQueue(label: "intercache.postgres.readers", attributes: .concurrent)
-    private let readers = Mutex<(free: [PostgresConnection], opened: Int, waiting: [CheckedContinuation<Void, Never>])>(([], 0, []))
+    /// Writer connections at most. Two resources' batches (contacts and conversations, say) then commit at once, each
+    /// on a server process of its own: one writer left the server idle while it normalized, and itself idle while the
+    /// server stored a batch, and a full sync's passes queued behind each other. SQLite has the one writer it allows.
+    static let maxWriters = 2
     /// Reader connections at most: two cores' worth of queries in flight and some waiting on the network.
     static let maxReaders = 8
-    private let ids = Atomic<Int>(0)
+    /// Connection ids, for the logs.
+    private static let ids = Atomic<Int>(0)
 
     private init(location: PostgresLocation, logger: Logger, writer: PostgresConnection) {
         self.location = location
         self.logger = logger
-        self.writer = Mutex((writer, PreparedStatements()))
+        writers = PostgresPool(limit: Self.maxWriters, connection: \.connection) {
+            Writer(try await Self.connectWriter(location, id: Self.ids.add(1, ordering: .relaxed).newValue, logger: logger))
+        }
+        readers = PostgresPool(limit: Self.maxReaders, connection: { $0 }) {
+            try await Self.connect(location, id: Self.ids.add(1, ordering: .relaxed).newValue, logger: logger)
+        }
+        writers.add(Writer(writer))
     }
 
     /// Connects, creates the schema if needed and runs the named migrations (under an advisory lock, so replicas
     /// starting together migrate once).
     static func open(_ location: PostgresLocation, logger: Logger) async throws -> PostgresEngine {
-        let first = try await connect(location, id: 0, logger: logger)
+        let first = try await connectWriter(location, id: 0, logger: logger)
         let engine = PostgresEngine(location: location, logger: logger, writer: first)
         do {
             try await engine.write { sql in try PostgresSchema.migrate(sql, schema: location.schema) }
@@ -57,27 +80,53 @@ final class PostgresEngine: Sendable {
         }
     }
 
+    /// The writer's connection: its large values (`raw` and the other JSON and text columns) are compressed with LZ4
+    /// where the server has it. PostgreSQL's own default, pglz, took 6% of the server's time in a full sync, several
+    /// times LZ4's cost, and reading LZ4 back is faster too. A server built without LZ4 keeps pglz.
+    static func connectWriter(_ location: PostgresLocation, id: Int, logger: Logger) async throws -> PostgresConnection {
+        let connection = try await connect(location, id: id, logger: logger)
+        _ = try? await connection.query("SET default_toast_compression = 'lz4'", logger: logger).get()
+        return connection
+    }
+
     // MARK: - Writes
 
-    /// Runs `body` in one transaction on the writer connection; statements run in order, one transaction at a time.
+    /// Runs `body` in one transaction on a writer connection. Writes called one after another commit in that order;
+    /// writes called at once (two resources' batches) may run at once, on two writers. A transaction the server chose
+    /// as a deadlock's victim runs again, up to `deadlockAttempts` times in all.
+    /// After a commit, and before the writer's next transaction, the tables the sync has grown are analyzed (see
+    /// `PostgresTableGrowth`).
     func write<T: Sendable>(_ body: @escaping @Sendable (PostgresRunner) throws -> T) async throws -> T {
-        let (connection, statements) = try await writerConnection()
-        let logger = self.logger
-        return try await withCheckedThrowingContinuation { continuation in
-            writeQueue.async {
-                let sql = PostgresRunner(connection: connection, logger: logger, pipelined: true, statements: statements)
-                continuation.resume(with: Result { try Self.transaction(sql, begin: "BEGIN", body) })
+        var attempt = 1
+        while true {
+            do {
+                return try await writeOnce(body)
+            } catch where PostgresStoreError(error).sqlState == "40P01" && attempt < Self.deadlockAttempts {
+                logger.info("write was a deadlock's victim; running it again", metadata: ["attempt": "\(attempt)"])
+                attempt += 1
             }
         }
     }
 
-    /// The writer connection, opened again (with no statements prepared) if the server closed it.
-    private func writerConnection() async throws -> (PostgresConnection, PreparedStatements) {
-        if let open = writer.withLock({ $0 }), !open.connection.isClosed { return open }
-        let connection = try await Self.connect(location, id: ids.add(1, ordering: .relaxed).newValue, logger: logger)
-        let statements = PreparedStatements()
-        writer.withLock { $0 = (connection, statements) }
-        return (connection, statements)
+    /// Attempts at a write that keeps meeting deadlocks: two resources' batches rarely touch the same rows (a merged
+    /// contact's links, a webhook's item), and the second attempt runs when the other has committed.
+    static let deadlockAttempts = 3
+
+    private func writeOnce<T: Sendable>(_ body: @escaping @Sendable (PostgresRunner) throws -> T) async throws -> T {
+        let writer = try await writers.take()
+        let (logger, schema, writers, growth) = (self.logger, location.schema, self.writers, self.growth)
+        return try await withCheckedThrowingContinuation { continuation in
+            writer.queue.async {
+                let sql = PostgresRunner(connection: writer.connection, logger: logger, pipelined: true,
+                                         statements: writer.statements, growth: growth)
+                let result = Result { try Self.transaction(sql, begin: "BEGIN", body) }
+                continuation.resume(with: result)
+                if case .success = result {
+                    growth.refresh(PostgresRunner(connection: writer.connection, logger: logger), schema: schema, logger: logger)
+                }
+                writers.giveBack(writer)
+            }
+        }
     }
 
     /// `body` between `begin` and COMMIT, rolled back if it throws.
@@ -101,7 +150,7 @@ final class PostgresEngine: Sendable {
 
     /// Runs `body` in a read-only REPEATABLE READ transaction on a pooled reader, cancelled past `budget`.
     func read<T: Sendable>(budget: Duration? = nil, _ body: @escaping @Sendable (PostgresRunner) throws -> T) async throws -> T {
-        let connection = try await takeReader()
+        let connection = try await readers.take()
         let logger = self.logger
         let timeout = budget.map { max(1, Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)) }
         do {
@@ -117,69 +166,18 @@ final class PostgresEngine: Sendable {
                     })
                 }
             }
-            giveBack(connection)
+            readers.giveBack(connection)
             return value
         } catch {
-            giveBack(connection)
+            readers.giveBack(connection)
             throw error
         }
-    }
-
-    private enum Taken { case connection(PostgresConnection), open, wait }
-
-    private func takeReader() async throws -> PostgresConnection {
-        while true {
-            let taken: Taken = readers.withLock { state in
-                while let connection = state.free.popLast() {
-                    if !connection.isClosed { return .connection(connection) }
-                    state.opened -= 1
-                }
-                if state.opened < Self.maxReaders {
-                    state.opened += 1
-                    return .open
-                }
-                return .wait
-            }
-            switch taken {
-            case let .connection(connection): return connection
-            case .open:
-                do {
-                    return try await Self.connect(location, id: ids.add(1, ordering: .relaxed).newValue, logger: logger)
-                } catch {
-                    // The slot is free again: a read waiting for one tries now (it would otherwise wait for a connection
-                    // to be given back, and with the server down none ever is).
-                    let waiter = readers.withLock { state -> CheckedContinuation<Void, Never>? in
-                        state.opened -= 1
-                        return state.waiting.isEmpty ? nil : state.waiting.removeFirst()
-                    }
-                    waiter?.resume()
-                    throw error
-                }
-            case .wait:
-                await withCheckedContinuation { continuation in
-                    let resumeNow = readers.withLock { state -> Bool in
-                        if !state.free.isEmpty || state.opened < Self.maxReaders { return true }
-                        state.waiting.append(continuation)
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            }
-        }
-    }
-
-    private func giveBack(_ connection: PostgresConnection) {
-        let waiter = readers.withLock { state -> CheckedContinuation<Void, Never>? in
-            if connection.isClosed { state.opened -= 1 } else { state.free.append(connection) }
-            return state.waiting.isEmpty ? nil : state.waiting.removeFirst()
-        }
-        waiter?.resume()
     }
 
     /// A connection must be closed before it is released; whatever `close()` did not close is closed here, and kept
     /// until it is (a close only starts one: released at once, the connection traps in its deinit).
     deinit {
-        let connections = readers.withLock { $0.free } + [writer.withLock { $0?.connection }].compactMap { $0 }
+        let connections = readers.freeConnections + writers.freeConnections
         for connection in connections where !connection.isClosed {
             connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
         }
@@ -187,10 +185,7 @@ final class PostgresEngine: Sendable {
 
     /// Closes every connection.
     func close() async {
-        let connections = readers.withLock { state -> [PostgresConnection] in
-            defer { state.free = [] }
-            return state.free
-        } + [writer.withLock { $0?.connection }].compactMap { $0 }
+        let connections = readers.takeFree() + writers.takeFree()
         for connection in connections { try? await connection.close() }
     }
 }

@@ -63,18 +63,23 @@ struct PostgresRunner: SQLRunner {
     let pipeline: Pipeline?
     /// The connection's prepared statements; nil sends every statement unnamed.
     let statements: PreparedStatements?
+    /// Counts the rows the combiner sends per table (the writer's).
+    let growth: PostgresTableGrowth?
 
-    init(connection: PostgresConnection, logger: Logger, pipelined: Bool = false, statements: PreparedStatements? = nil) {
+    init(connection: PostgresConnection, logger: Logger, pipelined: Bool = false, statements: PreparedStatements? = nil,
+         growth: PostgresTableGrowth? = nil) {
         self.connection = connection
         self.logger = logger
         pipeline = pipelined ? Pipeline() : nil
         self.statements = statements
+        self.growth = growth
     }
 
     /// Statements sent and not yet answered, and the writes held back to be sent many rows at a time.
     final class Pipeline {
         var pending: [EventLoopFuture<Void>] = []
-        let combiner = PostgresWriteCombiner()
+        /// Made at the first write held: readers are pipelined too, and never hold one.
+        lazy var combiner = PostgresWriteCombiner()
     }
 
     /// Statements in flight at most before the oldest are waited for: bounds the memory of a long batch.
@@ -102,8 +107,8 @@ struct PostgresRunner: SQLRunner {
 
     /// Sends the writes the combiner held, in order, before whatever runs next.
     private func sendHeld() throws {
-        guard let pipeline, !pipeline.combiner.isEmpty else { return }
-        for (sql, values) in pipeline.combiner.take() { try enqueue(sql, values) }
+        guard statements != nil, let pipeline, !pipeline.combiner.isEmpty else { return }
+        for (sql, values) in pipeline.combiner.take(counting: growth) { try enqueue(sql, values) }
     }
 
     /// Sends one statement without waiting for its answer: prepared when it can be.

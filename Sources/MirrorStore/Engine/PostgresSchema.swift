@@ -194,30 +194,42 @@ enum PostgresSchema {
     static let searchInsert = "INSERT INTO search_documents (kind, ref, conversation_id, contact_id, body) VALUES (?, ?, ?, ?, ?)"
 
     /// Brings `search_documents` up to date with the rows the triggers queued, in the caller's transaction.
+    ///
+    /// The queue is read here and its rows found by key, a few hundred to a statement, rather than joined to in SQL: the
+    /// planner cannot know the queue's size. It is emptied before every commit, so ANALYZE and autovacuum find it empty
+    /// and its estimate comes from its pages on disk, dead rows and all. In a full sync it guessed 63,000 rows where
+    /// 950 were queued, and hashed `search_documents` whole on every flush, a scan that grew with the mirror.
     static func flushSearchIndex(_ sql: any SQLRunner) throws {
-        guard try !sql.fetch("SELECT 1 FROM search_pending LIMIT 1").isEmpty else { return }
-        try sql.execute("DELETE FROM search_documents d USING search_pending p WHERE d.kind = p.kind AND d.ref = p.ref", [])
+        var queued: [String: [String]] = [:]
+        for row in try sql.fetch("SELECT kind, ref FROM search_pending") {
+            if let kind = row[0].string, let ref = row[1].string { queued[kind, default: []].append(ref) }
+        }
+        guard !queued.isEmpty else { return }
         let insert = searchInsert
         for source in Catalog.searchSources {
-            let columns = (source.text + [source.conversationID, source.contactID].compactMap { $0 }).map { "t.\(Schema.quoted($0))" }
-            let rows = try sql.fetch("""
-                SELECT t.id, \(columns.joined(separator: ", ")) FROM search_pending p JOIN \(Schema.quoted(source.table)) t
-                ON t.id = p.ref WHERE p.kind = ?
-                """, source.kind)
-            for row in rows {
-                let body = source.text.enumerated().map { offset, column in
-                    let value = row[offset + 1].string ?? ""
-                    return source.html.contains(column) ? HTMLText.plain(value) : value
-                }.joined(separator: " ").trimmingCharacters(in: .whitespaces)
-                guard !body.isEmpty else { continue }
-                var next = source.text.count + 1
-                func take(_ column: String?) -> String? {
-                    guard column != nil else { return nil }
-                    defer { next += 1 }
-                    return row[next].string
+            guard let refs = queued[source.kind] else { continue }
+            let columns = (source.text + [source.conversationID, source.contactID].compactMap { $0 }).map(Schema.quoted)
+            for chunk in PostgresWriteCombiner.chunks(refs.count, width: 1) {
+                let ids = refs[chunk].map(\.databaseValue)
+                let list = Array(repeating: "?", count: ids.count).joined(separator: ",")
+                try sql.execute("DELETE FROM search_documents WHERE kind = ? AND ref IN (\(list))", [source.kind.databaseValue] + ids)
+                let rows = try sql.rows("SELECT id, \(columns.joined(separator: ", ")) FROM \(Schema.quoted(source.table)) WHERE id IN (\(list))",
+                                        ids, limit: .max)
+                for row in rows {
+                    let body = source.text.enumerated().map { offset, column in
+                        let value = row[offset + 1].string ?? ""
+                        return source.html.contains(column) ? HTMLText.plain(value) : value
+                    }.joined(separator: " ").trimmingCharacters(in: .whitespaces)
+                    guard !body.isEmpty else { continue }
+                    var next = source.text.count + 1
+                    func take(_ column: String?) -> String? {
+                        guard column != nil else { return nil }
+                        defer { next += 1 }
+                        return row[next].string
+                    }
+                    let conversation = take(source.conversationID), contact = take(source.contactID)
+                    try sql.run(insert, source.kind, row[0].string, conversation, contact, body)
                 }
-                let conversation = take(source.conversationID), contact = take(source.contactID)
-                try sql.run(insert, source.kind, row[0].string, conversation, contact, body)
             }
         }
         try sql.execute("DELETE FROM search_pending", [])

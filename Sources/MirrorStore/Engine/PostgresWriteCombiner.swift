@@ -147,10 +147,15 @@ final class PostgresWriteCombiner {
         count += 1
     }
 
-    /// Everything held, as statements in the order they must run, and the combiner empty again.
-    func take() -> [(sql: String, values: [DatabaseValue])] {
+    /// Everything held, as statements in the order they must run, and the combiner empty again; `growth` counts the
+    /// rows sent per table.
+    func take(counting growth: PostgresTableGrowth? = nil) -> [(sql: String, values: [DatabaseValue])] {
         guard count > 0 else { return [] }
-        let statements = order.compactMap { held[$0] }.flatMap(Self.statements)
+        let tables = order.compactMap { held[$0] }
+        if let growth {
+            for table in tables { growth.wrote(table.rows.count { $0 != nil }, to: table.table) }
+        }
+        let statements = tables.flatMap(Self.statements)
         held = [:]
         order = []
         count = 0
