@@ -24,13 +24,22 @@ public struct WebhookQueueDrainer: Sendable {
         self.logger = logger
     }
 
+    /// Looks at most this far apart while the queue cannot be read (the database is down): the look that fails
+    /// returns at once, and at 100 ms apart it logged ten warnings a second for as long as the outage lasted.
+    static var maxBackoff: Duration { .seconds(5) }
+
     /// Runs until cancelled (leadership lost, or shutdown).
     public func run() async {
         var last: Int64 = 0
+        var failures = 0
         try? await store.pruneWebhookQueue(before: Int(Date().timeIntervalSince1970) - Self.retention)
         while !Task.isCancelled {
             do {
                 let queued = try await store.queuedWebhooks(after: last)
+                if failures > 0 {
+                    logger.notice("reading the webhook queue again", metadata: ["failed_looks": "\(failures)"])
+                    failures = 0
+                }
                 for (seq, body) in queued {
                     last = seq
                     guard let notification = try? IntercomNotification(body: body) else { continue }
@@ -38,9 +47,17 @@ public struct WebhookQueueDrainer: Sendable {
                 }
                 if !queued.isEmpty { continue }
             } catch {
-                logger.warning("cannot read the webhook queue", metadata: ["error": "\(error)"])
+                // Once per outage; the looks back off, doubling, to `maxBackoff`.
+                if failures == 0 { logger.warning("cannot read the webhook queue", metadata: ["error": "\(error)"]) }
+                failures += 1
             }
-            try? await Task.sleep(for: pollInterval)
+            try? await Task.sleep(for: Self.wait(afterFailures: failures, poll: pollInterval))
         }
+    }
+
+    /// The time to the next look after `failures` failed looks in a row.
+    static func wait(afterFailures failures: Int, poll: Duration) -> Duration {
+        guard failures > 0 else { return poll }
+        return min(poll * (1 << min(failures, 16)), maxBackoff)
     }
 }

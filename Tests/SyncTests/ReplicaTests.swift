@@ -14,7 +14,8 @@ final class ServeProcess: Sendable {
     let port: Int
     var base: String { "http://127.0.0.1:\(port)" }
 
-    init(binary: String, database: String, intercom: String, replica: String, token: String, secret: String) throws {
+    /// `log` takes the process's standard error (its log), which is otherwise dropped.
+    init(binary: String, database: String, intercom: String, replica: String, token: String, secret: String, log: String? = nil) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--database", database, "--intercom-url", intercom, "--port", "0",
@@ -25,7 +26,11 @@ final class ServeProcess: Sendable {
                                "SWIFT_BACKTRACE": "enable=no"]
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if let log, FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) {
+            process.standardError = handle
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         var seen = ""
         while !seen.contains("\n") || !seen.contains("listening on") {
@@ -174,6 +179,51 @@ struct ReplicaTests {
     /// only one. (The advisory lock's key was once one constant for the whole database, so the leader of one mirror kept
     /// every replica of another from syncing: in the full suite a `serve` of one test's schema never ran its first pass
     /// while another test's replica led its own schema.)
+    /// The database server goes away under a leading replica (killed at once: its connections close, new ones are
+    /// refused): SIGTERM still stops the replica. Statements in flight on the closed connections were never answered
+    /// (the leader's heartbeat, a read of the sync's), and shutdown waited for them for good; each wait now gives up
+    /// once its connection has closed (`PostgresRunner.answer`), and the heartbeat after `Leadership.heartbeatLimit`.
+    @Test func aLeaderWhoseDatabaseVanishedStopsOnSIGTERM() async throws {
+        let binary = try intercacheBinary()
+        var options = rigOptions(seed: 62)
+        options.contacts = 40
+        options.conversations = 20
+        let location = try TestEngine.freshPostgres()
+        guard case var .postgres(postgres) = location else { return }
+        let proxy = try TCPProxy(to: postgres.port)
+        postgres.port = proxy.port
+        let (proxied, token) = (postgres.url, options.token)
+        let store = try await MirrorDatabase.open(location)
+        try await withLiveSimulator(options) { simulator in
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("vanishing-\(UUID().uuidString).log").path
+            let replica = try ServeProcess(binary: binary, database: proxied, intercom: simulator.base, replica: "vanishing",
+                                           token: token, secret: "s", log: log)
+            defer {
+                replica.stop()
+                try? FileManager.default.removeItem(atPath: log)
+            }
+            try await eventually("it leads and has synced", seconds: 60) {
+                guard await replica.role() == "leader" else { return false }
+                return try await store.checkpoint("conversations").lastSuccessAt != nil
+            }
+            proxy.cut()
+            // Past a heartbeat or two on the vanished session.
+            try await Task.sleep(for: .seconds(7))
+            let signalled = ContinuousClock.now
+            replica.process.terminate()
+            while replica.process.isRunning, ContinuousClock.now - signalled < .seconds(30) { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(!replica.process.isRunning, "still running 30 s after SIGTERM")
+            #expect(ContinuousClock.now - signalled < .seconds(20))
+            if replica.process.isRunning { replica.kill() }
+            // The outage is logged once, not at every look at the webhook queue (ten a second, before).
+            let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            let warnings = logged.components(separatedBy: "cannot read the webhook queue").count - 1
+            #expect(warnings <= 1, "the webhook queue's outage was logged \(warnings) times")
+        }
+        try? await store.dropSchema()
+        await store.close()
+    }
+
     @Test func mirrorsInTwoSchemasOfOneDatabaseEachHaveTheirOwnLeader() async throws {
         let first = try await MirrorDatabase.open(try TestEngine.freshPostgres())
         let second = try await MirrorDatabase.open(try TestEngine.freshPostgres())

@@ -26,6 +26,15 @@ public struct PostgresStoreError: Error, CustomStringConvertible {
     /// Whether it failed while connecting.
     let connecting: Bool
 
+    /// The connection closed under a statement that never got its answer (see `PostgresRunner.answer(_:)`).
+    static let lost = PostgresStoreError(sqlState: "08006", message: "the connection closed before the server answered")
+
+    private init(sqlState: String, message: String) {
+        self.sqlState = sqlState
+        self.message = message
+        connecting = false
+    }
+
     init(_ error: any Error, connecting: Bool = false) {
         if let error = error as? PostgresStoreError {
             self = error
@@ -132,7 +141,7 @@ struct PostgresRunner: SQLRunner {
         let entry: PreparedStatements.Entry?
         do {
             let text = Self.numbered(sql)
-            let query = try connection.prepare(query: text).wait()
+            let query = try answer(connection.prepare(query: text))
             // The types the server inferred for the parameters (the protocol's answer to the preparation is not kept).
             let listed = try self.query("SELECT parameter_types::oid[]::text FROM pg_prepared_statements WHERE statement = ? LIMIT 1",
                                         [text.databaseValue])
@@ -141,7 +150,7 @@ struct PostgresRunner: SQLRunner {
             if !types.isEmpty, types.allSatisfy(PreparedStatements.encodable.contains) {
                 entry = PreparedStatements.Entry(query: query, types: types)
             } else {
-                _ = try? query.deallocate().wait()
+                _ = try? answer(query.deallocate())
                 entry = nil
             }
         } catch {
@@ -159,7 +168,7 @@ struct PostgresRunner: SQLRunner {
         pipeline.pending = []
         var failure: (any Error)?
         for future in pending {
-            do { try future.wait() } catch { if failure == nil { failure = error } }
+            do { try answer(future) } catch { if failure == nil { failure = error } }
         }
         if let failure { throw PostgresStoreError(failure) }
     }
@@ -187,11 +196,33 @@ struct PostgresRunner: SQLRunner {
         let answer = send(sql, values)
         try drain()
         do {
-            return try answer.wait()
+            return try self.answer(answer)
         } catch {
             throw PostgresStoreError(error)
         }
     }
+
+    /// Waits for `future`, the answer to a statement sent on this connection.
+    ///
+    /// A connection that closed under statements in flight did not always fail them: when the server vanished, a read
+    /// on a replica waited for its answer for good, and SIGTERM with it (graceful shutdown waits for the sync's current
+    /// transaction). So the wait looks at the connection every second, and once it has closed, gives the statement
+    /// `closedGrace` more to fail on its own before failing it as lost. A long statement on an open connection is
+    /// waited for as before (`statement_timeout` bounds reads).
+    @discardableResult
+    func answer<T>(_ future: EventLoopFuture<T>) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        future.whenComplete { _ in done.signal() }
+        while done.wait(timeout: .now() + .seconds(1)) == .timedOut {
+            guard connection.isClosed else { continue }
+            if done.wait(timeout: .now() + Self.closedGrace) == .timedOut { throw PostgresStoreError.lost }
+            break
+        }
+        return try future.wait()  // answered: returns at once
+    }
+
+    /// How long a statement on a closed connection may still take to fail by itself.
+    static let closedGrace: DispatchTimeInterval = .seconds(2)
 
     /// Sends a statement whose answer nobody waits for (a read-only transaction's COMMIT): the connection answers it
     /// before the next statement sent on it.
