@@ -104,20 +104,12 @@ struct EngineParityTests {
         options.tickets = 60
         options.partsPerConversation = 4
         let quiet = testLogger("engine-parity"), token = options.token
-        let path = scratchMirrorPath("intercache-parity")
-        let (sqlite, removeSQLite) = try await TestEngine.sqlite.open(path: path)
-        let (postgres, removePostgres) = try await TestEngine.postgres.open(path: "")
-        defer { MirrorDatabase.removeFiles(at: path) }
         let simulated = options
-        do { try await compare() } catch {
-            await removeSQLite()
-            await removePostgres()
-            throw error
+        try await TestEngine.sqlite.withMirror { sqlite in
+            try await TestEngine.postgres.withMirror { postgres in try await compare(sqlite, postgres) }
         }
-        await removeSQLite()
-        await removePostgres()
 
-        @Sendable func compare() async throws {
+        @Sendable func compare(_ sqlite: MirrorDatabase, _ postgres: MirrorDatabase) async throws {
             try await withLiveSimulator(simulated) { simulator in
                 for store in [sqlite, postgres] {
                     let intercom = IntercomClient(configuration: IntercomConfiguration(baseURL: simulator.base, token: token), logger: quiet)

@@ -40,10 +40,12 @@ import Testing
         options.contacts = 60
         options.companies = 10
         options.conversations = 120
-        try await withRig(options, engine: engine) { rig in
-            // 250 ms per call: calls overlap long enough for the simulator to count them. With 30 ms, in the full suite on
-            // two cores, starting 16 calls took longer than one call lasted, and only 5 were seen at once.
-            try await rig.control(.post, "/config", .object([("latency_ms", .int(250))]))
+        // A 15 s request timeout: what this counts is calls at once, not how long one may take; under the full suite's
+        // load a 250 ms call once ran past the rig's 3 s and the pass gave up.
+        try await withRig(options, engine: engine, requestTimeout: 15) { rig in
+            // 1 s per call: calls overlap long enough for the simulator to count them. In the full suite on two cores,
+            // starting 16 calls took longer than a call of 30 ms lasted, and later of 250 ms, and only 5 were seen at once.
+            try await rig.control(.post, "/config", .object([("latency_ms", .int(1_000))]))
             try await rig.sync(full: true, resources: [.conversations])
             #expect(rig.workspace.counters.maxInFlight > 8)
             #expect(rig.workspace.counters.maxInFlight <= SyncOptions().concurrency + 1)
