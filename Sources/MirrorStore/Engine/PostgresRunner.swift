@@ -211,14 +211,23 @@ struct PostgresRunner: SQLRunner {
     /// waited for as before (`statement_timeout` bounds reads).
     @discardableResult
     func answer<T>(_ future: EventLoopFuture<T>) throws -> T {
-        let done = DispatchSemaphore(value: 0)
-        future.whenComplete { _ in done.signal() }
-        while done.wait(timeout: .now() + .seconds(1)) == .timedOut {
+        let answer = Answer<T>()
+        future.whenComplete { result in
+            answer.result = result
+            answer.done.signal()
+        }
+        while answer.done.wait(timeout: .now() + .seconds(1)) == .timedOut {
             guard connection.isClosed else { continue }
-            if done.wait(timeout: .now() + Self.closedGrace) == .timedOut { throw PostgresStoreError.lost }
+            if answer.done.wait(timeout: .now() + Self.closedGrace) == .timedOut { throw PostgresStoreError.lost }
             break
         }
-        return try future.wait()  // answered: returns at once
+        return try answer.result!.get()
+    }
+
+    /// A statement's answer, set on the event loop before `done` is signalled and read after the wait for it.
+    private final class Answer<T>: @unchecked Sendable {
+        var result: Result<T, any Error>?
+        let done = DispatchSemaphore(value: 0)
     }
 
     /// How long a statement on a closed connection may still take to fail by itself.
