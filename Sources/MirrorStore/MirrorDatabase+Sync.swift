@@ -20,7 +20,7 @@ extension MirrorDatabase {
         let contacts = TableSpec.contacts, notes = TableSpec.notes
         let counted = contacts.children.filter { $0.fullList != nil }
         return try await reading { sql in
-            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            let marks = MirrorTransaction.placeholders(ids.count)
             let arguments = ids.map(\.databaseValue)
             var result: [String: StoredContact] = [:]
             for row in try sql.rows("SELECT id, updated_at FROM \(Schema.quoted(contacts.name)) WHERE id IN (\(marks))",

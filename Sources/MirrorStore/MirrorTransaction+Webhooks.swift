@@ -46,7 +46,7 @@ extension MirrorTransaction {
     /// The ids among `notificationIDs` the mirror has already applied.
     public func appliedNotifications(_ notificationIDs: [String]) throws -> Set<String> {
         guard !notificationIDs.isEmpty else { return [] }
-        let marks = Array(repeating: "?", count: notificationIDs.count).joined(separator: ",")
+        let marks = MirrorTransaction.placeholders(notificationIDs.count)
         return Set(try sql.strings("SELECT notification_id FROM webhook_deliveries WHERE notification_id IN (\(marks))",
                                    notificationIDs.map(\.databaseValue)))
     }
@@ -61,7 +61,7 @@ extension MirrorTransaction {
         // Replicas share a queue of verified notifications (PostgreSQL): an applied one leaves it in the transaction
         // that applied it, so it is applied once even if the leader dies right after.
         if sql.dialect.name == "postgres", !deliveries.isEmpty {
-            let marks = Array(repeating: "?", count: deliveries.count).joined(separator: ",")
+            let marks = MirrorTransaction.placeholders(deliveries.count)
             try sql.execute("DELETE FROM webhook_queue WHERE notification_id IN (\(marks))", deliveries.map(\.notificationID.databaseValue))
         }
     }

@@ -126,7 +126,7 @@ public struct MirrorTransaction {
     /// Stored `updated_at` of the given ids of `table`.
     public func storedUpdatedAt(_ table: TableSpec, ids: [String]) throws -> [String: Int] {
         guard !ids.isEmpty else { return [:] }
-        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let placeholders = MirrorTransaction.placeholders(ids.count)
         let rows = try sql.rows("SELECT id, updated_at FROM \(Schema.quoted(table.name)) WHERE id IN (\(placeholders))",
                                 ids.map(\.databaseValue), limit: .max)
         var result: [String: Int] = [:]

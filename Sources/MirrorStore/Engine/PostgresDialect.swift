@@ -17,7 +17,7 @@ struct PostgresDialect: SQLDialect {
 
     func upsert(_ table: String, columns: [String], key: [String]) -> String {
         let parts = upsertParts(table, columns: columns, key: key)
-        return parts.head + "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")" + parts.tail
+        return parts.head + "(" + MirrorTransaction.placeholders(columns.count) + ")" + parts.tail
     }
 
     /// The upsert around its row of placeholders: `head` ends in `VALUES `, `tail` is the ON CONFLICT clause (the

@@ -211,7 +211,7 @@ enum PostgresSchema {
             let columns = (source.text + [source.conversationID, source.contactID].compactMap { $0 }).map(Schema.quoted)
             for chunk in PostgresWriteCombiner.chunks(refs.count, width: 1) {
                 let ids = refs[chunk].map(\.databaseValue)
-                let list = Array(repeating: "?", count: ids.count).joined(separator: ",")
+                let list = MirrorTransaction.placeholders(ids.count)
                 try sql.execute("DELETE FROM search_documents WHERE kind = ? AND ref IN (\(list))", [source.kind.databaseValue] + ids)
                 let rows = try sql.rows("SELECT id, \(columns.joined(separator: ", ")) FROM \(Schema.quoted(source.table)) WHERE id IN (\(list))",
                                         ids, limit: .max)

@@ -151,11 +151,7 @@ final class PostgresWriteCombiner {
     /// rows sent per table.
     func take(counting growth: PostgresTableGrowth? = nil) -> [(sql: String, values: [DatabaseValue])] {
         guard count > 0 else { return [] }
-        let tables = order.compactMap { held[$0] }
-        if let growth {
-            for table in tables { growth.wrote(table.rows.count { $0 != nil }, to: table.table) }
-        }
-        let statements = tables.flatMap(Self.statements)
+        let statements = order.compactMap { held[$0] }.flatMap { Self.statements($0, counting: growth) }
         held = [:]
         order = []
         count = 0
@@ -163,17 +159,18 @@ final class PostgresWriteCombiner {
     }
 
     /// One table's deletes, then its rows.
-    private static func statements(_ held: Held) -> [(sql: String, values: [DatabaseValue])] {
+    private static func statements(_ held: Held, counting growth: PostgresTableGrowth?) -> [(sql: String, values: [DatabaseValue])] {
         var statements: [(sql: String, values: [DatabaseValue])] = []
         for delete in held.deletes {
             for chunk in chunks(delete.values.count, width: 1) {
                 let values = Array(delete.values[chunk])
-                let list = Array(repeating: "?", count: values.count).joined(separator: ",")
+                let list = MirrorTransaction.placeholders(values.count)
                 statements.append(("DELETE FROM \(Schema.quoted(held.table)) WHERE \(Schema.quoted(delete.column)) IN (\(list))", values))
             }
         }
         if let insert = held.insert {
             let rows = held.rows.compactMap { $0 }
+            growth?.wrote(rows.count, to: held.table)
             for chunk in chunks(rows.count, width: insert.width) {
                 statements.append((insertSQL(insert, rows: chunk.count), rows[chunk].flatMap { $0 }))
             }
@@ -207,7 +204,7 @@ final class PostgresWriteCombiner {
     static func insertSQL(_ insert: Insert, rows: Int) -> String {
         let name = "\(insert.table)#\(rows)"
         if let known = shapes.withLock({ $0[name] }) { return known }
-        let row = "(" + Array(repeating: "?", count: insert.width).joined(separator: ",") + ")"
+        let row = "(" + MirrorTransaction.placeholders(insert.width) + ")"
         let sql = insert.head + Array(repeating: row, count: rows).joined(separator: ",") + insert.tail
         shapes.withLock { $0[name] = sql }
         return sql

@@ -9,7 +9,7 @@ struct SQLiteDialect: SQLDialect {
     var rawType: String { "TEXT" }
 
     func upsert(_ table: String, columns: [String], key: [String]) -> String {
-        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ",")
+        let placeholders = MirrorTransaction.placeholders(columns.count)
         return "INSERT OR REPLACE INTO \(Schema.quoted(table)) (\(columns.map(Schema.quoted).joined(separator: ","))) VALUES (\(placeholders))"
     }
 
