@@ -19,6 +19,19 @@ func intercacheBinary() throws -> String {
     throw RigError("intercache binary not found near \(CommandLine.arguments[0])")
 }
 
+/// A process of the `intercache` binary with `arguments`, not yet run. It inherits this process's environment without
+/// the keys in `unset` (a developer's own settings must not reach the test) and with `set` added.
+func intercacheProcess(_ arguments: [String], unset: [String], set: [String: String] = [:]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try intercacheBinary())
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    for key in unset { environment[key] = nil }
+    environment.merge(set) { _, new in new }
+    process.environment = environment
+    return process
+}
+
 @Suite struct CrashResumeTests {
     /// On PostgreSQL the killed process's open transaction is rolled back by the server, not by SQLite's journal: both
     /// must leave a mirror the next process resumes from exactly.

@@ -9,13 +9,8 @@ import Testing
 /// `intercache serve` as a process: it refuses an open non-loopback bind, serves the API, and stops cleanly on SIGTERM.
 @Suite struct ServeCommandTests {
     func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try intercacheBinary())
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for key in ["INTERCACHE_API_KEYS", "INTERCACHE_HOST", "INTERCACHE_PORT", "INTERCACHE_DATABASE", "INTERCOM_CLIENT_SECRET"] { env[key] = nil }
-        env.merge(environment) { _, new in new }
-        process.environment = env
+        let process = try intercacheProcess(arguments, unset: ["INTERCACHE_API_KEYS", "INTERCACHE_HOST", "INTERCACHE_PORT",
+                                                               "INTERCACHE_DATABASE", "INTERCOM_CLIENT_SECRET"], set: environment)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -19,12 +19,8 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
 @Suite struct SyncCommandTests {
     /// Runs the binary to its end; returns the exit status and standard error.
     func run(_ arguments: [String]) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try intercacheBinary())
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for key in ["INTERCOM_ACCESS_TOKEN", "INTERCOM_BASE_URL", "INTERCOM_REGION", "INTERCACHE_DATABASE"] { env[key] = nil }
-        process.environment = env
+        let process = try intercacheProcess(arguments, unset: ["INTERCOM_ACCESS_TOKEN", "INTERCOM_BASE_URL", "INTERCOM_REGION",
+                                                               "INTERCACHE_DATABASE"])
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
@@ -107,13 +103,10 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     func serveWithARejectedTokenStaysUpAndSaysWhy(engine: TestEngine) async throws {
         try await withRig(rigOptions(seed: 73)) { rig in
             try await withScratchMirror(engine, prefix: "intercache-cli") { mirror in
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: try intercacheBinary())
-                process.arguments = ["serve", "--port", "0", "--database", mirror.argument, "--intercom-url", rig.base, "--token", "wrong-token",
-                                     "--sync-interval", "3600", "--full-sync-interval", "3600"]
-                var env = ProcessInfo.processInfo.environment
-                for key in ["INTERCACHE_API_KEYS", "INTERCACHE_HOST", "INTERCACHE_PORT", "INTERCOM_CLIENT_SECRET"] { env[key] = nil }
-                process.environment = env
+                let process = try intercacheProcess(
+                    ["serve", "--port", "0", "--database", mirror.argument, "--intercom-url", rig.base, "--token", "wrong-token",
+                     "--sync-interval", "3600", "--full-sync-interval", "3600"],
+                    unset: ["INTERCACHE_API_KEYS", "INTERCACHE_HOST", "INTERCACHE_PORT", "INTERCOM_CLIENT_SECRET"])
                 let out = Pipe()
                 process.standardOutput = out
                 process.standardError = FileHandle.nullDevice
